@@ -1,0 +1,209 @@
+"""What every provider module builds on: the request/response shapes, `Balance`,
+`ProviderError` with its `reason`, and defensive helpers for reading provider JSON.
+
+A provider is a pydantic model of its config fields (credentials and options) with
+class-level `id` and `default_base_url`, a `build_request` and a `parse_response`.
+Providers know nothing of Prometheus; the collector knows nothing of wire formats.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from sms_balance_exporter.secret import Secret
+
+
+class Reason(StrEnum):
+    """Why a balance query failed; the `reason` label of the error counter."""
+
+    AUTH = "auth"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    RATE_LIMITED = "rate_limited"
+    HTTP = "http"
+    PARSE = "parse"
+    PROVIDER = "provider"
+
+
+class ProviderError(Exception):
+    """A failed balance query. `message` is for people and never holds a secret."""
+
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(f"{reason.value}: {message}")
+        self.reason = reason
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What one account's balance query found. Absent values are None."""
+
+    amount: float | None = None
+    currency: str | None = None
+    messages: float | None = None
+    gift_amount: float | None = None
+
+
+@dataclass(frozen=True, repr=False)
+class HttpRequest:
+    """One upstream call. Its repr shows no header, query, body or auth value."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    json_body: Any = None
+    basic_auth: tuple[str, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"HttpRequest({self.method} {self.url})"
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """An upstream answer, whatever its status. Header names are lower-case."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class Provider(BaseModel, ABC):
+    """Base of every provider: its fields are the account's provider-specific config."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: ClassVar[str]
+    default_base_url: ClassVar[str]
+    docs_url: ClassVar[str] = ""
+
+    @abstractmethod
+    def build_request(self, base_url: str) -> HttpRequest:
+        """The balance request for this account against `base_url` (no trailing slash)."""
+
+    @abstractmethod
+    def read_balance(self, response: HttpResponse) -> Balance:
+        """The balance in `response`, or raise `ProviderError`: the provider's own part."""
+
+    def parse_response(self, response: HttpResponse) -> Balance:
+        """The balance in `response`, or raise `ProviderError`.
+
+        A failed status whose body the provider cannot read (a proxy's page, an unknown
+        error shape) is reported by its status, which says more than "parse".
+        """
+        try:
+            return self.read_balance(response)
+        except ProviderError as error:
+            status = status_error(response.status)
+            if error.reason is Reason.PARSE and status is not None:
+                raise status from None
+            raise
+
+    @classmethod
+    def secret_fields(cls) -> list[str]:
+        """Names of the config fields that hold credentials (each also accepts `X_file`)."""
+        return [
+            name
+            for name, info in cls.model_fields.items()
+            if info.annotation is Secret or info.annotation == Secret | None
+        ]
+
+    def secret_values(self) -> list[str]:
+        """Every credential value of this account, for redaction."""
+        values = (getattr(self, name) for name in self.secret_fields())
+        return [value.reveal() for value in values if value is not None]
+
+
+# ---- helpers for parse_response -------------------------------------------------------------
+
+
+def status_error(status: int) -> ProviderError | None:
+    """The error an HTTP status means on its own, or None for 2xx."""
+    if 200 <= status < 300:
+        return None
+    if status in (401, 403):
+        return ProviderError(Reason.AUTH, f"HTTP {status}: credentials rejected")
+    if status == 429:
+        return ProviderError(Reason.RATE_LIMITED, "HTTP 429: rate limited by the provider")
+    return ProviderError(Reason.HTTP, f"unexpected HTTP status {status}")
+
+
+def raise_for_status(response: HttpResponse) -> None:
+    """Raise the status-only error of a non-2xx response."""
+    error = status_error(response.status)
+    if error is not None:
+        raise error
+
+
+def json_body(response: HttpResponse) -> Any:
+    """The decoded JSON body, or a `parse` error."""
+    try:
+        return json.loads(response.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        problem = "empty body" if not response.body.strip() else "body is not JSON"
+        raise ProviderError(Reason.PARSE, problem) from None
+
+
+def json_object(response: HttpResponse) -> dict[str, Any]:
+    """The JSON body, which must be an object."""
+    body = json_body(response)
+    if not isinstance(body, dict):
+        raise ProviderError(Reason.PARSE, f"expected a JSON object, got {_type_name(body)}")
+    return body
+
+
+def dig(data: Any, *path: str) -> Any:
+    """`data[path[0]][path[1]]…`, or a `parse` error naming the missing field."""
+    current = data
+    for depth, key in enumerate(path):
+        if not isinstance(current, dict) or key not in current:
+            where = ".".join(path[: depth + 1])
+            raise ProviderError(Reason.PARSE, f"field {where!r} is missing")
+        current = current[key]
+    return current
+
+
+def to_number(value: Any, name: str) -> float:
+    """A finite number from a JSON number or a numeric string ("12.5", "12,5", " 7 ")."""
+    if isinstance(value, bool):
+        raise ProviderError(Reason.PARSE, f"field {name!r} is a boolean, not a number")
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ProviderError(Reason.PARSE, f"field {name!r} is not a number") from None
+    else:
+        raise ProviderError(
+            Reason.PARSE, f"field {name!r} is {_type_name(value)}, not a number"
+        )
+    if not math.isfinite(number):
+        raise ProviderError(Reason.PARSE, f"field {name!r} is not a finite number")
+    return number
+
+
+def to_text(value: Any, name: str) -> str:
+    """A non-empty string field."""
+    if not isinstance(value, str) or not value.strip():
+        raise ProviderError(Reason.PARSE, f"field {name!r} is not a non-empty string")
+    return value.strip()
+
+
+def _type_name(value: Any) -> str:
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        type(None): "null",
+        bool: "a boolean",
+    }.get(type(value), type(value).__name__)
