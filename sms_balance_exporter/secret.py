@@ -10,6 +10,7 @@ from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 REDACTED = "<secret>"
+MIN_REDACTED_LENGTH = 4
 
 # Anything after "?" in a URL may carry a key (SMSDev puts its key there).
 _QUERY_STRING = re.compile(r"\?[^\s'\"<>)]*")
@@ -42,19 +43,28 @@ class Secret:
     def __get_pydantic_core_schema__(
         cls, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        from_str = core_schema.no_info_after_validator_function(
-            cls, core_schema.str_schema(min_length=1, strip_whitespace=True)
-        )
-        return core_schema.union_schema(
-            [core_schema.is_instance_schema(cls), from_str],
+        return core_schema.no_info_plain_validator_function(
+            _to_secret,
             serialization=core_schema.plain_serializer_function_ser_schema(lambda _: REDACTED),
         )
+
+
+def _to_secret(value: Any) -> Secret:
+    if isinstance(value, Secret):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        # Never echo the value: it is a credential.
+        raise ValueError("must be a non-empty string")
+    return Secret(value.strip())
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """Remove query strings and every known secret value from `text`."""
     text = _QUERY_STRING.sub("?" + REDACTED, text)
-    # Longest first, so a secret that contains another is replaced whole.
-    for value in sorted((s for s in secrets if s), key=len, reverse=True):
+    # Longest first, so a secret that contains another is replaced whole. Values shorter
+    # than MIN_REDACTED_LENGTH are guessable anyway, and replacing them would garble every
+    # message ("Name" with a one-letter test key "a").
+    candidates = (s for s in secrets if len(s) >= MIN_REDACTED_LENGTH)
+    for value in sorted(candidates, key=len, reverse=True):
         text = text.replace(value, REDACTED)
     return text

@@ -46,9 +46,7 @@ class UpstreamClient:
         except requests.exceptions.Timeout:
             raise ProviderError(Reason.TIMEOUT, "no answer before the deadline") from None
         except requests.exceptions.SSLError as error:
-            raise ProviderError(
-                Reason.CONNECTION, "TLS error: " + _cause(error, secrets)
-            ) from None
+            raise ProviderError(Reason.CONNECTION, "TLS error: " + _cause(error, secrets)) from None
         except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as error:
             raise ProviderError(Reason.CONNECTION, _cause(error, secrets)) from None
         except OSError as error:  # a reset while reading the body

@@ -181,7 +181,7 @@ class Simulator:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def base_url(self, provider: str) -> str:
         return f"{self.url}/{provider}"
@@ -198,8 +198,9 @@ class Simulator:
         }
 
     def start(self) -> Simulator:
+        # A short poll interval: tests start and stop simulators by the hundred.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="simulator", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="simulator", daemon=True
         )
         self._thread.start()
         return self
@@ -304,7 +305,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self.server.simulator.handle(request, provider, self)
 
-    do_GET = do_POST = _dispatch
+    do_GET = do_POST = _dispatch  # noqa: N815 (http.server names)
 
     def _head(self, response: SimResponse, length: int) -> None:
         self.send_response(response.status)

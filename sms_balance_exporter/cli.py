@@ -1,0 +1,224 @@
+"""The command line: flags (each also an SMS_BALANCE_EXPORTER_* environment variable),
+wiring, and clear messages with a non-zero exit for user errors."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import click
+
+from sms_balance_exporter import __version__
+from sms_balance_exporter.config import Config, ConfigError, load_config
+from sms_balance_exporter.logs import LEVELS, setup_logging
+from sms_balance_exporter.runtime import ExporterRuntime
+from sms_balance_exporter.server import DEFAULT_PORT, ExporterServer, ListenAddressError
+from sms_balance_exporter.service import AccountSnapshot, BalanceService
+from sms_balance_exporter.upstream import UpstreamClient
+
+log = logging.getLogger("sms_balance_exporter")
+
+ENV_PREFIX = "SMS_BALANCE_EXPORTER_"
+
+
+def _env(flag: str) -> str:
+    return ENV_PREFIX + flag.upper().replace(".", "_").replace("-", "_")
+
+
+def _option(flag: str, dest: str, **kwargs: Any) -> Callable[[Any], Any]:
+    return click.option(f"--{flag}", dest, envvar=_env(flag), show_envvar=True, **kwargs)
+
+
+config_file_option = _option(
+    "config.file", "config_file", required=True, metavar="PATH", help="YAML config file."
+)
+listen_option = _option(
+    "web.listen-address",
+    "listen_address",
+    default=f":{DEFAULT_PORT}",
+    show_default=True,
+    help="Address to serve on, HOST:PORT.",
+)
+log_level_option = _option(
+    "log.level", "log_level", type=click.Choice(list(LEVELS)), default="info", show_default=True
+)
+log_format_option = _option(
+    "log.format",
+    "log_format",
+    type=click.Choice(["logfmt", "json"]),
+    default="logfmt",
+    show_default=True,
+)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _load(path: str) -> Config:
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        _fail("invalid config:\n" + "\n".join(f"  {p}" for p in error.problems))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sms-balance-exporter")
+def main() -> None:
+    """Prometheus exporter for the balance of prepaid SMS provider accounts."""
+
+
+@main.command()
+@config_file_option
+@listen_option
+@_option("web.config.file", "web_config_file", metavar="PATH", help="exporter-toolkit web config.")
+@log_level_option
+@log_format_option
+def serve(
+    config_file: str,
+    listen_address: str,
+    web_config_file: str | None,
+    log_level: str,
+    log_format: str,
+) -> None:
+    """Serve metrics, querying every account on each scrape."""
+    setup_logging(log_level, log_format)
+    if web_config_file:
+        _fail("--web.config.file (TLS and basic auth) is not supported by this version yet")
+    _load(config_file)  # a bad config stops here with the full list of problems
+    runtime = ExporterRuntime(lambda: load_config(config_file))
+    _run_server(runtime, listen_address, reload_on_sighup=True)
+
+
+@main.command()
+@config_file_option
+def check(config_file: str) -> None:
+    """Validate the config file; exit 0 if valid, 1 if not."""
+    config = _load(config_file)
+    click.echo(f"{config_file}: valid, {len(config.accounts)} account(s)")
+
+
+@main.command()
+@config_file_option
+@_option(
+    "output", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@log_level_option
+@log_format_option
+def query(config_file: str, output: str, log_level: str, log_format: str) -> None:
+    """Ask every account once and print the result; exit 1 if any failed."""
+    setup_logging(log_level if log_level != "info" else "error", log_format)
+    config = _load(config_file)
+    service = BalanceService(UpstreamClient())
+    try:
+        snapshots = service.query(config.accounts)
+    finally:
+        service.shutdown()
+    rows = [_result_row(s) for s in snapshots]
+    if output == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        click.echo(_table(rows))
+    sys.exit(0 if all(row["up"] for row in rows) else 1)
+
+
+@main.command()
+@listen_option
+@log_level_option
+@log_format_option
+def demo(listen_address: str, log_level: str, log_format: str) -> None:
+    """Run the exporter against built-in simulated provider APIs; no credentials needed."""
+    from sms_balance_exporter.demo import demo_config, demo_simulator
+
+    setup_logging(log_level, log_format)
+    sim = demo_simulator().start()
+    config = demo_config(sim)
+    log.info("simulated provider APIs started", extra={"url": sim.url})
+    try:
+        _run_server(ExporterRuntime(lambda: config), listen_address, reload_on_sighup=False)
+    finally:
+        sim.stop()
+
+
+def _run_server(runtime: ExporterRuntime, listen_address: str, reload_on_sighup: bool) -> None:
+    try:
+        server = ExporterServer(runtime.app, listen_address)
+    except ListenAddressError as error:
+        _fail(str(error))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if reload_on_sighup:
+        signal.signal(signal.SIGHUP, lambda *_: _reload_quietly(runtime))
+    server.start()
+    log.info(
+        "serving",
+        extra={
+            "version": __version__,
+            "address": listen_address,
+            "port": server.port,
+            "accounts": len(runtime.config.accounts),
+        },
+    )
+    stop.wait()
+    log.info("shutting down")
+    server.stop()
+    runtime.service.shutdown()
+
+
+def _reload_quietly(runtime: ExporterRuntime) -> None:
+    # In a signal handler: reload logs its own outcome; a bad config keeps the old one.
+    threading.Thread(target=_try_reload, args=(runtime,), name="reload", daemon=True).start()
+
+
+def _try_reload(runtime: ExporterRuntime) -> None:
+    with contextlib.suppress(ConfigError):
+        runtime.reload()
+
+
+def _result_row(snapshot: AccountSnapshot) -> dict[str, Any]:
+    result = snapshot.result
+    balance = result.balance
+    return {
+        "account": snapshot.account.name,
+        "provider": snapshot.account.provider_id,
+        "up": result.ok,
+        "amount": balance.amount if balance else None,
+        "currency": balance.currency if balance else None,
+        "messages": balance.messages if balance else None,
+        "gift_amount": balance.gift_amount if balance else None,
+        "duration_seconds": round(result.duration, 3),
+        "reason": result.error.reason.value if result.error else None,
+        "error": result.error.message if result.error else None,
+    }
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    headers = ["ACCOUNT", "PROVIDER", "STATUS", "AMOUNT", "MESSAGES", "GIFT", "TIME", "ERROR"]
+    lines = [headers]
+    for row in rows:
+        currency = f" {row['currency']}" if row["currency"] else ""
+        lines.append(
+            [
+                row["account"],
+                row["provider"],
+                "ok" if row["up"] else "FAILED",
+                "" if row["amount"] is None else f"{row['amount']:g}{currency}",
+                "" if row["messages"] is None else f"{row['messages']:g}",
+                "" if row["gift_amount"] is None else f"{row['gift_amount']:g}{currency}",
+                f"{row['duration_seconds']:.3f}s",
+                f"{row['reason']}: {row['error']}" if row["reason"] else "",
+            ]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )

@@ -1,0 +1,123 @@
+"""Prometheus collectors: the per-account balance metrics of one scrape, and the exporter's
+own metrics. Fresh metric families on every `collect()`; no provider wire format here."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable, Iterator, Sequence
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from sms_balance_exporter import __version__
+from sms_balance_exporter.config import Account
+from sms_balance_exporter.providers import Reason
+from sms_balance_exporter.service import AccountSnapshot
+
+LABELS = ["provider", "account"]
+
+_CACHE_NOTE = " Served from memory when younger than the account's min_interval."
+
+
+class BalanceCollector(Collector):
+    """Queries `accounts` when collected and turns the results into metrics."""
+
+    def __init__(
+        self,
+        query: Callable[[Sequence[Account], float | None], list[AccountSnapshot]],
+        accounts: Sequence[Account],
+        scrape_deadline: float | None,
+    ) -> None:
+        self._query = query
+        self._accounts = accounts
+        self._scrape_deadline = scrape_deadline
+
+    def collect(self) -> Iterator[Metric]:
+        snapshots = self._query(self._accounts, self._scrape_deadline)
+        return iter(balance_metrics(snapshots))
+
+
+def balance_metrics(snapshots: Sequence[AccountSnapshot]) -> list[Metric]:
+    """The metric families of the SPEC for these account snapshots."""
+    amount = GaugeMetricFamily(
+        "sms_balance_amount",
+        "Money or credit balance of the account, in the units of the currency label." + _CACHE_NOTE,
+        labels=[*LABELS, "currency"],
+    )
+    gift = GaugeMetricFamily(
+        "sms_balance_gift_amount",
+        "Gift or bonus balance of the account, where the provider reports one." + _CACHE_NOTE,
+        labels=[*LABELS, "currency"],
+    )
+    messages = GaugeMetricFamily(
+        "sms_balance_messages",
+        "SMS messages the balance can still send, where the provider reports it." + _CACHE_NOTE,
+        labels=LABELS,
+    )
+    up = GaugeMetricFamily(
+        "sms_balance_up",
+        "1 if the last balance query of the account succeeded, else 0.",
+        labels=LABELS,
+    )
+    errors = CounterMetricFamily(
+        "sms_balance_scrape_errors",
+        "Failed balance queries since the exporter started, by reason.",
+        labels=[*LABELS, "reason"],
+    )
+    duration = GaugeMetricFamily(
+        "sms_balance_scrape_duration_seconds",
+        "Time the account's last balance query took.",
+        labels=LABELS,
+    )
+    last_success = GaugeMetricFamily(
+        "sms_balance_last_success_timestamp_seconds",
+        "Unix time of the account's last successful balance query.",
+        labels=LABELS,
+    )
+    low_amount = GaugeMetricFamily(
+        "sms_balance_low_threshold_amount",
+        "low_balance.amount from the config, in the account's own currency.",
+        labels=LABELS,
+    )
+    low_messages = GaugeMetricFamily(
+        "sms_balance_low_threshold_messages",
+        "low_balance.messages from the config.",
+        labels=LABELS,
+    )
+    for snapshot in snapshots:
+        account = snapshot.account
+        labels = [account.provider_id, account.name]
+        result = snapshot.result
+        balance = result.balance
+        up.add_metric(labels, 1.0 if result.ok else 0.0)
+        if balance is not None and result.ok:
+            currency = balance.currency or "UNKNOWN"
+            if balance.amount is not None:
+                amount.add_metric([*labels, currency], balance.amount)
+            if balance.gift_amount is not None:
+                gift.add_metric([*labels, currency], balance.gift_amount)
+            if balance.messages is not None:
+                messages.add_metric(labels, balance.messages)
+        for reason in Reason:
+            errors.add_metric([*labels, reason.value], float(snapshot.errors.get(reason, 0)))
+        duration.add_metric(labels, result.duration)
+        if snapshot.last_success_time is not None:
+            last_success.add_metric(labels, snapshot.last_success_time)
+        if account.low_balance.amount is not None:
+            low_amount.add_metric(labels, account.low_balance.amount)
+        if account.low_balance.messages is not None:
+            low_messages.add_metric(labels, account.low_balance.messages)
+    return [amount, gift, messages, up, errors, duration, last_success, low_amount, low_messages]
+
+
+class ExporterCollector(Collector):
+    """The exporter's own metrics."""
+
+    def collect(self) -> Iterator[Metric]:
+        build_info = GaugeMetricFamily(
+            "sms_balance_exporter_build_info",
+            "Build information of the exporter; always 1.",
+            labels=["version", "python_version"],
+        )
+        build_info.add_metric([__version__, platform.python_version()], 1.0)
+        yield build_info

@@ -1,0 +1,51 @@
+"""The running exporter: the config in force, the balance service, the web app, and reload."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from sms_balance_exporter.config import Config, ConfigError
+from sms_balance_exporter.logs import set_known_secrets
+from sms_balance_exporter.service import BalanceService
+from sms_balance_exporter.upstream import UpstreamClient
+from sms_balance_exporter.web import ExporterApp
+
+log = logging.getLogger(__name__)
+
+
+class ExporterRuntime:
+    """Holds the config in force. `load` reads a config (raising `ConfigError`); reload
+    swaps in a valid new one for the next scrape and keeps the old one otherwise."""
+
+    def __init__(self, load: Callable[[], Config], service: BalanceService | None = None) -> None:
+        self._load = load
+        self._lock = threading.Lock()
+        self._config = load()
+        set_known_secrets(_secrets(self._config))
+        self.service = service or BalanceService(UpstreamClient())
+        self.app = ExporterApp(lambda: self._config, self.service, reload=self.reload)
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    def reload(self) -> None:
+        """Re-read the config. On error, log it, keep the old config and re-raise."""
+        with self._lock:
+            try:
+                config = self._load()
+            except ConfigError as error:
+                log.error(
+                    "config reload failed, keeping the old config", extra={"error": str(error)}
+                )
+                raise
+            self._config = config  # one assignment: a scrape sees the old or the new, whole
+            self.service.forget_except(config.accounts)
+            set_known_secrets(_secrets(config))
+        log.info("config reloaded", extra={"accounts": len(config.accounts)})
+
+
+def _secrets(config: Config) -> list[str]:
+    return [value for account in config.accounts for value in account.provider.secret_values()]

@@ -1,0 +1,222 @@
+"""The WSGI application: `/`, `/metrics`, `/probe`, `/-/healthy`, `/-/reload`.
+
+Each scrape gets its own private registry holding a collector bound to that scrape's deadline
+(from `X-Prometheus-Scrape-Timeout-Seconds`); nothing is collected at registration.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+
+from sms_balance_exporter import __version__
+from sms_balance_exporter.collector import BalanceCollector, ExporterCollector
+from sms_balance_exporter.config import Account, Config
+from sms_balance_exporter.service import AccountSnapshot, BalanceService
+
+# Prometheus's own offset for the time the response needs to get back to it.
+SCRAPE_TIMEOUT_OFFSET = 0.5
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+Environ = dict[str, Any]
+
+
+class BadRequestError(Exception):
+    """A request the client must fix; the message is safe to show."""
+
+
+class ExporterApp:
+    """Routes requests; `config` returns the config in force (it may change on reload)."""
+
+    def __init__(
+        self,
+        config: Callable[[], Config],
+        service: BalanceService,
+        reload: Callable[[], None] | None = None,
+    ) -> None:
+        self._config = config
+        self._service = service
+        self._reload = reload
+        self._routes: dict[str, tuple[tuple[str, ...], Callable[[Environ], Response]]] = {
+            "/": (("GET", "HEAD"), self.landing_page),
+            "/metrics": (("GET", "HEAD"), self.metrics),
+            "/probe": (("GET", "HEAD"), self.probe),
+            "/-/healthy": (("GET", "HEAD"), self.healthy),
+            "/-/reload": (("POST", "PUT"), self.reload),
+        }
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        route = self._routes.get(path)
+        if route is None:
+            response = Response.text(404, "Not Found\n")
+        elif environ["REQUEST_METHOD"] not in route[0]:
+            response = Response.text(405, "Method Not Allowed\n")
+            response.headers.append(("Allow", ", ".join(route[0])))
+        else:
+            try:
+                response = route[1](environ)
+            except BadRequestError as error:
+                response = Response.text(400, f"{error}\n")
+        return response.send(environ, start_response)
+
+    # -- endpoints ----------------------------------------------------------------------------
+
+    def metrics(self, environ: Environ) -> Response:
+        deadline = scrape_deadline(environ)
+        return self._exposition(environ, self._config().accounts, deadline, own_metrics=True)
+
+    def probe(self, environ: Environ) -> Response:
+        deadline = scrape_deadline(environ)
+        targets = parse_qs(environ.get("QUERY_STRING", "")).get("target", [])
+        if len(targets) != 1 or not targets[0]:
+            raise BadRequestError("exactly one 'target' parameter (an account name) is required")
+        account = self._config().account(targets[0])
+        if account is None:
+            # Never echo the target: it is whatever the caller typed.
+            raise BadRequestError("unknown target: no account of that name is configured")
+        return self._exposition(environ, [account], deadline, own_metrics=False)
+
+    def healthy(self, environ: Environ) -> Response:
+        return Response.text(200, "Healthy\n")
+
+    def reload(self, environ: Environ) -> Response:
+        if self._reload is None:
+            return Response.text(404, "Not Found\n")
+        try:
+            self._reload()
+        except Exception as error:  # the reloader logs; the old config keeps serving
+            return Response.text(500, f"config not reloaded, the old one stays: {error}\n")
+        return Response.text(200, "config reloaded\n")
+
+    def landing_page(self, environ: Environ) -> Response:
+        accounts = self._config().accounts
+        rows = "\n".join(
+            _account_row(account, snapshot)
+            for account, snapshot in zip(
+                accounts, self._service.last_snapshots(accounts), strict=True
+            )
+        )
+        page = _LANDING_PAGE.format(version=html.escape(__version__), rows=rows)
+        return Response(200, [("Content-Type", "text/html; charset=utf-8")], page.encode())
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _exposition(
+        self,
+        environ: Environ,
+        accounts: Sequence[Account],
+        deadline: float | None,
+        own_metrics: bool,
+    ) -> Response:
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(BalanceCollector(self._service.query, accounts, deadline))
+        if own_metrics:
+            registry.register(ExporterCollector())
+        encoder, content_type = choose_encoder(environ.get("HTTP_ACCEPT", ""))
+        return Response(200, [("Content-Type", content_type)], encoder(registry))
+
+
+def scrape_deadline(environ: Environ) -> float | None:
+    """The monotonic deadline Prometheus's scrape-timeout header implies, if it is sent."""
+    header = environ.get("HTTP_X_PROMETHEUS_SCRAPE_TIMEOUT_SECONDS")
+    if header is None:
+        return None
+    try:
+        timeout = float(header)
+    except ValueError:
+        timeout = math.nan
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise BadRequestError("X-Prometheus-Scrape-Timeout-Seconds must be a positive number")
+    # A timeout shorter than the offset leaves half of itself for the queries.
+    budget = timeout - SCRAPE_TIMEOUT_OFFSET if timeout > 2 * SCRAPE_TIMEOUT_OFFSET else timeout / 2
+    return time.monotonic() + budget
+
+
+class Response:
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @classmethod
+    def text(cls, status: int, text: str) -> Response:
+        return cls(status, [("Content-Type", "text/plain; charset=utf-8")], text.encode())
+
+    def send(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
+        body = self.body
+        headers = list(self.headers)
+        if len(body) > 1024 and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+            body = gzip.compress(body, compresslevel=1)
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Length", str(len(body))))
+        start_response(f"{self.status} {_REASONS.get(self.status, '')}".strip(), headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+}
+
+
+def _account_row(account: Account, snapshot: AccountSnapshot | None) -> str:
+    status, value, success, reason = "not queried yet", "", "", ""
+    if snapshot is not None:
+        result = snapshot.result
+        status = "up" if result.ok else "down"
+        if result.balance is not None:
+            balance = result.balance
+            parts = []
+            if balance.amount is not None:
+                parts.append(f"{balance.amount:g} {balance.currency or ''}".strip())
+            if balance.messages is not None:
+                parts.append(f"{balance.messages:g} messages")
+            value = ", ".join(parts)
+        if snapshot.last_success_time is not None:
+            success = datetime.fromtimestamp(snapshot.last_success_time, UTC).strftime(
+                "%Y-%m-%d %H:%M:%S UTC"
+            )
+        if result.error is not None:
+            reason = result.error.reason.value
+    cells = [account.name, account.provider_id, status, value, success, reason]
+    return "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>"
+
+
+_LANDING_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>SMS Balance Exporter</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3em 0.8em; text-align: left; }}
+</style></head>
+<body>
+<h1>SMS Balance Exporter</h1>
+<p>Version {version}</p>
+<ul>
+<li><a href="metrics">Metrics</a> (queries every account)</li>
+<li><a href="-/healthy">Health</a></li>
+<li>Probe one account: <code>probe?target=ACCOUNT</code></li>
+</ul>
+<h2>Accounts</h2>
+<table>
+<tr><th>Account</th><th>Provider</th><th>Last status</th><th>Last value</th>
+<th>Last success</th><th>Last error reason</th></tr>
+{rows}
+</table>
+</body>
+</html>
+"""

@@ -1,0 +1,82 @@
+"""Shared fixtures: a simulator on a loopback port, config files, a running exporter."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from sms_balance_exporter.config import load_config
+from sms_balance_exporter.runtime import ExporterRuntime
+from sms_balance_exporter.server import ExporterServer
+from sms_balance_exporter.simulator import TWINS, Simulator, simulator
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_binary(name: str) -> str:
+    """The path of a binary tests need: a failure in CI, a skip elsewhere."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (Debian package: apt-get install prometheus)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    """A simulator with one healthy account of every provider, named `<provider>-1`."""
+    with simulator([twin().sample_account(f"{pid}-1") for pid, twin in TWINS.items()]) as s:
+        yield s
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[Any], Path]:
+    def write(data: Any, name: str = "config.yml") -> Path:
+        path = tmp_path / name
+        path.write_text(data if isinstance(data, str) else yaml.safe_dump(data))
+        return path
+
+    return write
+
+
+class RunningExporter:
+    def __init__(self, runtime: ExporterRuntime, server: ExporterServer, config: Path) -> None:
+        self.runtime = runtime
+        self.server = server
+        self.config_path = config
+        self.url = f"http://127.0.0.1:{server.port}"
+
+
+@pytest.fixture
+def start_exporter(
+    write_config: Callable[[Any], Path],
+) -> Iterator[Callable[[dict[str, Any]], RunningExporter]]:
+    """Start an exporter on a free loopback port with the config `data`."""
+    started: list[RunningExporter] = []
+
+    def start(data: dict[str, Any]) -> RunningExporter:
+        path = write_config(data)
+        runtime = ExporterRuntime(lambda: load_config(path))
+        server = ExporterServer(runtime.app, "127.0.0.1:0").start(poll_interval=0.05)
+        exporter = RunningExporter(runtime, server, path)
+        started.append(exporter)
+        return exporter
+
+    yield start
+    for exporter in started:
+        exporter.server.stop()
+        exporter.runtime.service.shutdown()
+
+
+def sim_config(sim: Simulator, names: list[str] | None = None, **defaults: Any) -> dict[str, Any]:
+    """An exporter config for simulated accounts `names` (all by default)."""
+    accounts = [sim.exporter_account(n) for n in (names or list(sim.accounts))]
+    return {"defaults": defaults, "accounts": accounts} if defaults else {"accounts": accounts}

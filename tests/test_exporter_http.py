@@ -1,0 +1,223 @@
+"""The exporter over real loopback sockets: endpoints, deadlines, shared requests, cache."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+from sms_balance_exporter.simulator import Fault, Simulator
+from tests.conftest import RunningExporter, require_binary, sim_config
+from tests.metrics_text import series, value
+
+Start = Callable[[dict[str, Any]], RunningExporter]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll `condition` until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("condition not met in time")
+        time.sleep(0.01)
+
+
+def get(exporter: RunningExporter, path: str, **kwargs: Any) -> requests.Response:
+    return requests.get(exporter.url + path, timeout=10, **kwargs)
+
+
+def test_metrics_reports_every_account(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim))
+    text = get(exporter, "/metrics").text
+    for name, account in sim.accounts.items():
+        labels = {"provider": account.provider, "account": name}
+        assert value(text, "sms_balance_up", **labels) == 1.0, name
+        assert value(text, "sms_balance_last_success_timestamp_seconds", **labels)
+    assert series(text, "sms_balance_exporter_build_info")
+
+
+def test_failed_account_has_no_stale_values(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim))
+    labels = {"provider": "iletimerkezi", "account": "iletimerkezi-1"}
+    first = get(exporter, "/metrics").text
+    assert value(first, "sms_balance_amount", currency="TRY", **labels) is not None
+    sim.set_fault("iletimerkezi-1", Fault.REVOKED)
+    second = get(exporter, "/metrics").text
+    assert value(second, "sms_balance_up", **labels) == 0.0
+    assert value(second, "sms_balance_amount", currency="TRY", **labels) is None
+    assert value(second, "sms_balance_messages", **labels) is None
+    assert value(second, "sms_balance_scrape_errors_total", reason="auth", **labels) == 1.0
+    # The last success stays: it is when the account last worked, not a balance.
+    assert value(second, "sms_balance_last_success_timestamp_seconds", **labels)
+
+
+def test_hanging_provider_meets_the_scrape_timeout_header(
+    sim: Simulator, start_exporter: Start
+) -> None:
+    sim.set_fault("gateway360-1", Fault.HANG)
+    exporter = start_exporter(sim_config(sim))
+    started = time.monotonic()
+    response = get(exporter, "/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "2"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert 1.4 <= elapsed < 1.5 + 0.3, elapsed  # header minus 0.5 s, plus a little slack
+    text = response.text
+    for name, account in sim.accounts.items():
+        expected = 0.0 if name == "gateway360-1" else 1.0
+        assert value(text, "sms_balance_up", provider=account.provider, account=name) == expected
+
+
+def test_account_timeout_applies_without_the_header(sim: Simulator, start_exporter: Start) -> None:
+    sim.set_fault("smsdev-1", Fault.HANG)
+    exporter = start_exporter(sim_config(sim, timeout="700ms"))
+    started = time.monotonic()
+    text = get(exporter, "/metrics").text
+    assert time.monotonic() - started < 0.7 + 0.3
+    assert value(text, "sms_balance_up", provider="smsdev", account="smsdev-1") == 0.0
+    # The account's own request ends at the same deadline and counts as a timeout.
+    wait_until(
+        lambda: value(
+            get(exporter, "/probe?target=smsdev-1").text,
+            "sms_balance_scrape_errors_total",
+            provider="smsdev",
+            account="smsdev-1",
+            reason="timeout",
+        )
+        == 1.0
+    )
+
+
+def test_overlapping_scrapes_share_one_upstream_request(
+    sim: Simulator, start_exporter: Start
+) -> None:
+    for name in sim.accounts:
+        sim.set_latency(name, 0.5)
+    exporter = start_exporter(sim_config(sim))
+    texts: list[str] = []
+    first = threading.Thread(target=lambda: texts.append(get(exporter, "/metrics").text))
+    first.start()
+    # The first scrape's requests are in flight at the simulator: now overlap it.
+    wait_until(lambda: all(sim.requests(n) == 1 for n in sim.accounts))
+    texts.append(get(exporter, "/metrics").text)
+    first.join()
+    assert {n: sim.requests(n) for n in sim.accounts} == {n: 1 for n in sim.accounts}
+    for text in texts:
+        assert series(text, "sms_balance_up") and all(
+            value(text, "sms_balance_up", **labels) == 1.0
+            for labels in series(text, "sms_balance_up")
+        )
+
+
+def test_min_interval_serves_from_memory(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim, min_interval="1h"))
+    first = get(exporter, "/metrics").text
+    second = get(exporter, "/metrics").text
+    assert {n: sim.requests(n) for n in sim.accounts} == {n: 1 for n in sim.accounts}
+    labels = {"provider": "iletimerkezi", "account": "iletimerkezi-1"}
+    assert value(first, "sms_balance_amount", currency="TRY", **labels) == value(
+        second, "sms_balance_amount", currency="TRY", **labels
+    )
+
+
+def test_without_min_interval_every_scrape_asks(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim))
+    get(exporter, "/metrics")
+    get(exporter, "/metrics")
+    assert {n: sim.requests(n) for n in sim.accounts} == {n: 2 for n in sim.accounts}
+
+
+def test_probe_returns_only_its_target(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim))
+    response = get(exporter, "/probe", params={"target": "engagelab-1"})
+    assert response.status_code == 200
+    assert series(response.text, "sms_balance_up") == [
+        {"provider": "engagelab", "account": "engagelab-1"}
+    ]
+    assert not series(response.text, "sms_balance_exporter_build_info")
+    assert sim.requests("engagelab-1") == 1
+    assert sum(sim.requests(n) for n in sim.accounts) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/probe?target=nope", 400),
+        ("/probe", 400),
+        ("/probe?target=", 400),
+        ("/probe?target=a&target=b", 400),
+        ("/nope", 404),
+        ("/metrics/extra", 404),
+        ("/-/healthy", 200),
+    ],
+)
+def test_status_codes(sim: Simulator, start_exporter: Start, path: str, status: int) -> None:
+    exporter = start_exporter(sim_config(sim))
+    assert get(exporter, path).status_code == status
+
+
+def test_unknown_target_is_not_reflected(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim))
+    response = get(exporter, "/probe", params={"target": "<script>alert(1)</script>"})
+    assert response.status_code == 400
+    assert "<script>" not in response.text
+
+
+def test_healthy_never_calls_a_provider(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim))
+    assert get(exporter, "/-/healthy").text == "Healthy\n"
+    assert get(exporter, "/").status_code == 200
+    assert sum(sim.requests(n) for n in sim.accounts) == 0
+
+
+def test_wrong_method_is_405(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim))
+    response = requests.post(exporter.url + "/metrics", timeout=5)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD"
+
+
+def test_bad_scrape_timeout_header_is_400(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim))
+    response = get(exporter, "/metrics", headers={"X-Prometheus-Scrape-Timeout-Seconds": "x"})
+    assert response.status_code == 400
+
+
+def test_landing_page_lists_accounts_with_status(sim: Simulator, start_exporter: Start) -> None:
+    sim.set_fault("smsdev-1", Fault.REVOKED)
+    exporter = start_exporter(sim_config(sim))
+    get(exporter, "/metrics")
+    page = get(exporter, "/").text
+    assert "<td>smsdev-1</td><td>smsdev</td><td>down</td>" in page
+    assert "<td>auth</td>" in page
+    assert "<td>iletimerkezi-1</td><td>iletimerkezi</td><td>up</td>" in page
+
+
+def test_openmetrics_and_gzip(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim))
+    response = get(
+        exporter,
+        "/metrics",
+        headers={"Accept": "application/openmetrics-text; version=1.0.0", "Accept-Encoding": "gzip"},
+    )
+    assert response.headers["Content-Type"].startswith("application/openmetrics-text")
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.text.rstrip().endswith("# EOF")
+
+
+def test_promtool_accepts_the_exposition(sim: Simulator, start_exporter: Start) -> None:
+    promtool = require_binary("promtool")
+    sim.set_fault("smsdev-1", Fault.HTML_5XX)  # failing accounts too
+    exporter = start_exporter(sim_config(sim))
+    text = get(exporter, "/metrics").text
+    checked = subprocess.run(
+        [promtool, "check", "metrics"], input=text, capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    help_lines = [line.split()[2] for line in text.splitlines() if line.startswith("# HELP")]
+    type_lines = [line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")]
+    assert len(help_lines) == len(set(help_lines)) == len(type_lines) == len(set(type_lines))
