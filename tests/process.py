@@ -59,7 +59,9 @@ class ExporterProcess:
 
 
 @contextmanager
-def exporter_process(args: list[str], env: dict[str, str] | None = None) -> Iterator[ExporterProcess]:
+def exporter_process(
+    args: list[str], env: dict[str, str] | None = None
+) -> Iterator[ExporterProcess]:
     proc = ExporterProcess(args, env)
     try:
         yield proc

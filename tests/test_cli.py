@@ -53,9 +53,7 @@ def test_check_reads_the_config_path_from_the_environment(write_config: Write) -
         ("accounts: [\n", "YAML syntax error: line"),
     ],
 )
-def test_check_rejects_with_a_clear_message(
-    write_config: Write, config: Any, message: str
-) -> None:
+def test_check_rejects_with_a_clear_message(write_config: Write, config: Any, message: str) -> None:
     path = write_config(config)
     # A real process: what a user sees, including that no traceback is printed.
     done = subprocess.run(
@@ -176,8 +174,7 @@ def test_demo_serves_every_provider() -> None:
         text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
         for provider in TWINS:
             assert (
-                value(text, "sms_balance_up", provider=provider, account=f"{provider}-demo")
-                == 1.0
+                value(text, "sms_balance_up", provider=provider, account=f"{provider}-demo") == 1.0
             ), provider
         assert proc.stop() == 0
 

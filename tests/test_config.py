@@ -132,8 +132,7 @@ def test_duplicate_account_name(write_config: Write) -> None:
 def test_unset_variable_names_the_variable_not_a_value(write_config: Write) -> None:
     path = write_config({"accounts": [{**ILETI, "key": "${ILETI_KEY}"}]})
     assert problems(path) == [
-        f"{path}: accounts[0] (name 'tr'), field 'key': "
-        "environment variable ILETI_KEY is not set"
+        f"{path}: accounts[0] (name 'tr'), field 'key': environment variable ILETI_KEY is not set"
     ]
 
 
@@ -165,9 +164,7 @@ def test_wrong_shapes(write_config: Write, text: str) -> None:
 
 
 def test_secret_values_never_in_error_messages(write_config: Write) -> None:
-    path = write_config(
-        {"accounts": [{**ILETI, "key": "SECRET-KEY-1", "hash": ["SECRET-HASH-2"]}]}
-    )
+    path = write_config({"accounts": [{**ILETI, "key": "SECRET-KEY-1", "hash": ["SECRET-HASH-2"]}]})
     found = "\n".join(problems(path))
     assert "field 'hash'" in found
     assert "SECRET" not in found

@@ -81,14 +81,16 @@ def test_account_timeout_applies_without_the_header(sim: Simulator, start_export
     assert value(text, "sms_balance_up", provider="smsdev", account="smsdev-1") == 0.0
     # The account's own request ends at the same deadline and counts as a timeout.
     wait_until(
-        lambda: value(
-            get(exporter, "/probe?target=smsdev-1").text,
-            "sms_balance_scrape_errors_total",
-            provider="smsdev",
-            account="smsdev-1",
-            reason="timeout",
+        lambda: (
+            value(
+                get(exporter, "/probe?target=smsdev-1").text,
+                "sms_balance_scrape_errors_total",
+                provider="smsdev",
+                account="smsdev-1",
+                reason="timeout",
+            )
+            == 1.0
         )
-        == 1.0
     )
 
 
@@ -202,7 +204,10 @@ def test_openmetrics_and_gzip(sim: Simulator, start_exporter: Start) -> None:
     response = get(
         exporter,
         "/metrics",
-        headers={"Accept": "application/openmetrics-text; version=1.0.0", "Accept-Encoding": "gzip"},
+        headers={
+            "Accept": "application/openmetrics-text; version=1.0.0",
+            "Accept-Encoding": "gzip",
+        },
     )
     assert response.headers["Content-Type"].startswith("application/openmetrics-text")
     assert response.headers["Content-Encoding"] == "gzip"

@@ -92,7 +92,7 @@ def test_documented_provider_error_is_a_failure(sim: Simulator, provider_id: str
 @pytest.mark.parametrize("provider_id", sorted(TWINS))
 def test_wrong_credentials_are_an_auth_failure(sim: Simulator, provider_id: str) -> None:
     account = TWINS[provider_id]().sample_account("not-registered")
-    provider, base_url = provider_for(sim, sim.accounts[f"{provider_id}-1"])
+    _, base_url = provider_for(sim, sim.accounts[f"{provider_id}-1"])
     stranger = PROVIDERS[provider_id](**account.credentials, **account.options)
     with pytest.raises(ProviderError) as caught:
         CLIENT.fetch_balance(stranger, base_url, time.monotonic() + 5)

@@ -184,9 +184,7 @@ def to_number(value: Any, name: str) -> float:
         except ValueError:
             raise ProviderError(Reason.PARSE, f"field {name!r} is not a number") from None
     else:
-        raise ProviderError(
-            Reason.PARSE, f"field {name!r} is {_type_name(value)}, not a number"
-        )
+        raise ProviderError(Reason.PARSE, f"field {name!r} is {_type_name(value)}, not a number")
     if not math.isfinite(number):
         raise ProviderError(Reason.PARSE, f"field {name!r} is not a finite number")
     return number

@@ -7,13 +7,21 @@ is the other side of the wire.
 
 from __future__ import annotations
 
+from sms_balance_exporter.simulator.agiletelecom import AgileTelecomTwin
 from sms_balance_exporter.simulator.core import Fault, SimAccount, Simulator, Twin
+from sms_balance_exporter.simulator.engagelab import EngageLabTwin
+from sms_balance_exporter.simulator.gateway360 import Gateway360Twin
 from sms_balance_exporter.simulator.iletimerkezi import IletimerkeziTwin
+from sms_balance_exporter.simulator.smsdev import SmsDevTwin
 
 TWINS: dict[str, type[Twin]] = {
     twin.provider_id: twin
     for twin in (
         IletimerkeziTwin,
+        Gateway360Twin,
+        SmsDevTwin,
+        EngageLabTwin,
+        AgileTelecomTwin,
     )
 }
 

@@ -119,6 +119,11 @@ class Twin(ABC):
     def sample_account(self, name: str) -> SimAccount:
         """A healthy account with made-up credentials, for the demo and the tests."""
 
+    def refuse(self, request: SimRequest) -> SimResponse | None:
+        """The answer to a request the API rejects before it reads credentials (a wrong
+        content type, a broken body), or None."""
+        return None
+
     @abstractmethod
     def credentials(self, request: SimRequest) -> dict[str, str] | None:
         """The credentials the request carries, keyed like the exporter's config fields."""
@@ -222,6 +227,10 @@ class Simulator:
         twin = self.twins.get(provider)
         if twin is None or (request.method, request.path) not in twin.endpoints:
             handler.respond(SimResponse(404, _HTML_PAGE.format("404 Not Found"), "text/html"))
+            return
+        refusal = twin.refuse(request)
+        if refusal is not None:
+            handler.respond(refusal)
             return
         account = self._find(provider, twin.credentials(request))
         if account is None:

@@ -38,7 +38,9 @@ def test_current_docs_numbers() -> None:
     ("amount", "sms", "expected"),
     [("0", "18343", (0.0, 18343.0)), ("100.50", "1000", (100.5, 1000.0)), ("7,25", 3, (7.25, 3))],
 )
-def test_old_spec_numbers_as_strings(amount: str, sms: object, expected: tuple[float, float]) -> None:
+def test_old_spec_numbers_as_strings(
+    amount: str, sms: object, expected: tuple[float, float]
+) -> None:
     balance = parse(PROVIDER, 200, ok(amount, sms))
     assert (balance.amount, balance.messages) == expected
 

@@ -1,0 +1,136 @@
+"""EngageLab SMS.
+
+Call::
+
+    GET https://smsapi.engagelab.com/v1/balance
+    Authorization: Basic base64(dev_key:dev_secret)
+    -> {"balance10000": 123456, "gift_balance10000": 20000, "balance": 12.3456,
+        "gift_balance": 2, "total_balance10000": 143456, "total_balance": 14.3456}
+
+The general balance is the amount and the gift balance the gift amount; the docs advise the
+integer x10000 fields over the floats, so those are read. Where an integer field is missing
+but its float twin (`balance`, `gift_balance`) is present, the float is used instead. No gift
+field at all means no gift series. Numbers may also arrive as numeric strings. The
+`total_balance` fields (general + gift) are not read: both parts are exported.
+
+The API reports no currency (UNCONFIRMED which one it is), so it comes from the account's
+`currency` option, `USD` unless set.
+
+Errors are HTTP 4xx/5xx with `{"code": <int>, "message": <str>}`: 2001 (bad token, merchant
+missing; HTTP 401) and 2002 (token expired or disabled, HTTP 401; merchant deleted, HTTP 403)
+are auth failures, 1000 (HTTP 500) is an internal error. The same body under HTTP 200 is a
+failure too; an unknown code is read by its HTTP status where that says auth or rate limit.
+
+Exposition::
+
+    sms_balance_amount{account="cn",currency="USD",provider="engagelab"} 12.3456
+    sms_balance_gift_amount{account="cn",currency="USD",provider="engagelab"} 2.0
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, ClassVar
+
+from pydantic import AfterValidator, StringConstraints
+
+from sms_balance_exporter.providers.base import (
+    Balance,
+    HttpRequest,
+    HttpResponse,
+    Provider,
+    ProviderError,
+    Reason,
+    json_object,
+    raise_for_status,
+    status_error,
+    to_number,
+)
+from sms_balance_exporter.secret import Secret
+
+_CURRENCY_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,15}")
+
+
+def _currency_code(value: str) -> str:
+    if not _CURRENCY_CODE.fullmatch(value):
+        raise ValueError(
+            "must be a currency code such as USD or EUR "
+            "(a letter, then up to 15 letters, digits or '_')"
+        )
+    return value
+
+
+CurrencyCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True), AfterValidator(_currency_code)
+]
+
+_ERROR_CODES = {
+    2001: (Reason.AUTH, "invalid token or merchant missing"),
+    2002: (Reason.AUTH, "token expired or disabled, or merchant deleted"),
+    1000: (Reason.PROVIDER, "internal error"),
+}
+
+
+class EngageLab(Provider):
+    """EngageLab SMS: `dev_key` and `dev_secret` from the console's APIKey page, HTTP Basic."""
+
+    id: ClassVar[str] = "engagelab"
+    default_base_url: ClassVar[str] = "https://smsapi.engagelab.com"
+    docs_url: ClassVar[str] = "https://www.engagelab.com/docs/sms/api/balance"
+
+    dev_key: Secret
+    dev_secret: Secret
+    currency: CurrencyCode = "USD"
+
+    def build_request(self, base_url: str) -> HttpRequest:
+        return HttpRequest(
+            method="GET",
+            url=f"{base_url}/v1/balance",
+            headers={"Accept": "application/json"},
+            basic_auth=(self.dev_key.reveal(), self.dev_secret.reveal()),
+        )
+
+    def read_balance(self, response: HttpResponse) -> Balance:
+        body = json_object(response)
+        # Success bodies carry no `code`; a zero code is tolerated as "no error".
+        if body.get("code") is not None:
+            code = _error_code(body["code"])
+            if code != 0:
+                raise _error(code, response.status)
+        raise_for_status(response)
+        amount = _scaled(body, "balance")
+        if amount is None:
+            raise ProviderError(Reason.PARSE, "field 'balance10000' is missing")
+        return Balance(
+            amount=amount, currency=self.currency, gift_amount=_scaled(body, "gift_balance")
+        )
+
+
+def _scaled(body: dict[str, Any], name: str) -> float | None:
+    """`<name>10000 / 10000`, else the float `<name>`, else None when neither is there."""
+    scaled = body.get(f"{name}10000")
+    if scaled is not None:
+        return to_number(scaled, f"{name}10000") / 10000
+    plain = body.get(name)
+    if plain is not None:
+        return to_number(plain, name)
+    return None
+
+
+def _error_code(value: Any) -> int | None:
+    """The numeric error code, or None when it is not a number."""
+    try:
+        return int(to_number(value, "code"))
+    except ProviderError:
+        return None
+
+
+def _error(code: int | None, status: int) -> ProviderError:
+    if code is not None and code in _ERROR_CODES:
+        reason, meaning = _ERROR_CODES[code]
+        return ProviderError(reason, f"error code {code}: {meaning}")
+    by_status = status_error(status)
+    if by_status is not None and by_status.reason in (Reason.AUTH, Reason.RATE_LIMITED):
+        return by_status
+    what = "a non-numeric error code" if code is None else f"error code {code}"
+    return ProviderError(Reason.PROVIDER, f"provider returned {what}")
