@@ -6,23 +6,32 @@ from __future__ import annotations
 from typing import Any
 
 from sms_balance_exporter.config import Config, config_from_data
-from sms_balance_exporter.simulator import TWINS, Simulator, simulator
+from sms_balance_exporter.simulator import TWINS, SimAccount, Simulator, simulator
 
 LOW_ACCOUNT = "iletimerkezi-low"
+LOW_SHARE = 0.2  # each demo account warns at a fifth of its starting balance
 
 
 def demo_simulator() -> Simulator:
     accounts = [twin().sample_account(f"{provider}-demo") for provider, twin in TWINS.items()]
     low = TWINS["iletimerkezi"]().sample_account(LOW_ACCOUNT)
-    low.balance = 40.0  # below the threshold below, so the low-balance alert has a case
+    low.balance = 0.1 * accounts[0].balance  # already below its threshold: a low-balance case
+    low.drift_per_hour = 4 * accounts[0].drift_per_hour  # empty within hours: a forecast case
     accounts.append(low)
     return simulator(accounts)
 
 
 def demo_config(sim: Simulator) -> Config:
     accounts: list[dict[str, Any]] = []
-    for name in sim.accounts:
+    for name, account in sim.accounts.items():
         entry = sim.exporter_account(name)
-        entry["low_balance"] = {"amount": 100}
+        entry["low_balance"] = _threshold(account, sim.accounts)
         accounts.append(entry)
     return config_from_data({"accounts": accounts}, source="<demo>")
+
+
+def _threshold(account: SimAccount, accounts: dict[str, SimAccount]) -> dict[str, float]:
+    reference = accounts[f"{account.provider}-demo"]  # the low account shares its twin's
+    if reference.currency == "SMS":  # credit-only providers report messages, no amount
+        return {"messages": round(reference.balance * LOW_SHARE)}
+    return {"amount": round(reference.balance * LOW_SHARE, 2)}

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
@@ -191,8 +191,14 @@ def _account_row(account: Account, snapshot: AccountSnapshot | None) -> str:
             )
         if result.error is not None:
             reason = result.error.reason.value
-    cells = [account.name, account.provider_id, status, value, success, reason]
-    return "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>"
+    probe = html.escape("probe?target=" + quote(account.name, safe=""))
+    link = f'<a href="{probe}">{html.escape(account.name)}</a>'
+    cells = [account.provider_id, status, value, success, reason]
+    return (
+        f"<tr><td>{link}</td>"
+        + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells)
+        + "</tr>"
+    )
 
 
 _LANDING_PAGE = """<!DOCTYPE html>

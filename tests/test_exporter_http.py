@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 
 from sms_balance_exporter.simulator import Fault, Simulator
 from tests.conftest import RunningExporter, require_binary, sim_config
@@ -194,9 +195,19 @@ def test_landing_page_lists_accounts_with_status(sim: Simulator, start_exporter:
     exporter = start_exporter(sim_config(sim))
     get(exporter, "/metrics")
     page = get(exporter, "/").text
-    assert "<td>smsdev-1</td><td>smsdev</td><td>down</td>" in page
+    assert ">smsdev-1</a></td><td>smsdev</td><td>down</td>" in page
     assert "<td>auth</td>" in page
-    assert "<td>iletimerkezi-1</td><td>iletimerkezi</td><td>up</td>" in page
+    assert ">iletimerkezi-1</a></td><td>iletimerkezi</td><td>up</td>" in page
+    assert '<a href="probe?target=smsdev-1">' in page
+
+
+def test_landing_page_escapes_account_names(sim: Simulator, start_exporter: Start) -> None:
+    account = sim.exporter_account("smsdev-1") | {"name": '<b onload="x">&"'}
+    exporter = start_exporter({"accounts": [account]})
+    page = get(exporter, "/").text
+    assert "<b onload" not in page
+    assert "&lt;b onload=&quot;x&quot;&gt;&amp;&quot;" in page
+    assert 'href="probe?target=%3Cb%20onload%3D%22x%22%3E%26%22"' in page
 
 
 def test_openmetrics_and_gzip(sim: Simulator, start_exporter: Start) -> None:
@@ -226,3 +237,22 @@ def test_promtool_accepts_the_exposition(sim: Simulator, start_exporter: Start) 
     help_lines = [line.split()[2] for line in text.splitlines() if line.startswith("# HELP")]
     type_lines = [line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")]
     assert len(help_lines) == len(set(help_lines)) == len(type_lines) == len(set(type_lines))
+
+
+def test_reload_takes_a_valid_config_and_refuses_a_bad_one(
+    sim: Simulator, start_exporter: Start
+) -> None:
+    exporter = start_exporter(sim_config(sim, ["smsdev-1"]))
+    assert series(get(exporter, "/metrics").text, "sms_balance_up") == [
+        {"provider": "smsdev", "account": "smsdev-1"}
+    ]
+    exporter.config_path.write_text(yaml.safe_dump(sim_config(sim, ["smsdev-1", "engagelab-1"])))
+    assert requests.post(exporter.url + "/-/reload", timeout=5).status_code == 200
+    assert len(series(get(exporter, "/metrics").text, "sms_balance_up")) == 2
+
+    exporter.config_path.write_text("accounts: [\n")
+    refused = requests.post(exporter.url + "/-/reload", timeout=5)
+    assert refused.status_code == 500
+    assert "YAML syntax error" in refused.text
+    assert len(series(get(exporter, "/metrics").text, "sms_balance_up")) == 2
+    assert get(exporter, "/-/reload").status_code == 405
