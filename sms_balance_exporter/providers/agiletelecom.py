@@ -44,8 +44,8 @@ from sms_balance_exporter.providers.base import (
     dig,
     json_object,
     raise_for_status,
-    status_error,
     to_number,
+    unrecognised_error,
 )
 from sms_balance_exporter.secret import Secret
 
@@ -120,8 +120,5 @@ def _error(raw_code: Any, status: int) -> ProviderError:
     if code is not None and code in _ERROR_CODES:
         reason, meaning = _ERROR_CODES[code]
         return ProviderError(reason, f"error code {code}: {meaning}")
-    by_status = status_error(status)
-    if by_status is not None and by_status.reason in (Reason.AUTH, Reason.RATE_LIMITED):
-        return by_status
     what = "an error without a numeric code" if code is None else f"error code {code}"
-    return ProviderError(Reason.PROVIDER, f"provider returned {what}")
+    return unrecognised_error(what, status)

@@ -136,6 +136,15 @@ def status_error(status: int) -> ProviderError | None:
     return ProviderError(Reason.HTTP, f"unexpected HTTP status {status}")
 
 
+def unrecognised_error(what: str, http_status: int) -> ProviderError:
+    """An error body whose code the provider documents no meaning for (`what` names it):
+    the HTTP status decides where it says auth or rate limiting, else it is `provider`."""
+    by_status = status_error(http_status)
+    if by_status is not None and by_status.reason in (Reason.AUTH, Reason.RATE_LIMITED):
+        return ProviderError(by_status.reason, f"{by_status.message} ({what})")
+    return ProviderError(Reason.PROVIDER, f"provider returned {what}")
+
+
 def raise_for_status(response: HttpResponse) -> None:
     """Raise the status-only error of a non-2xx response."""
     error = status_error(response.status)

@@ -43,8 +43,8 @@ from sms_balance_exporter.providers.base import (
     Reason,
     json_object,
     raise_for_status,
-    status_error,
     to_number,
+    unrecognised_error,
 )
 from sms_balance_exporter.secret import Secret
 
@@ -129,8 +129,5 @@ def _error(code: int | None, status: int) -> ProviderError:
     if code is not None and code in _ERROR_CODES:
         reason, meaning = _ERROR_CODES[code]
         return ProviderError(reason, f"error code {code}: {meaning}")
-    by_status = status_error(status)
-    if by_status is not None and by_status.reason in (Reason.AUTH, Reason.RATE_LIMITED):
-        return by_status
     what = "a non-numeric error code" if code is None else f"error code {code}"
-    return ProviderError(Reason.PROVIDER, f"provider returned {what}")
+    return unrecognised_error(what, status)

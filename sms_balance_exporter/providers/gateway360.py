@@ -45,9 +45,9 @@ from sms_balance_exporter.providers.base import (
     dig,
     json_object,
     raise_for_status,
-    status_error,
     to_number,
     to_text,
+    unrecognised_error,
 )
 from sms_balance_exporter.secret import Secret
 
@@ -119,11 +119,7 @@ def _error(error_id: Any, http_status: int) -> ProviderError:
             Reason.AUTH, "error UNAUTHORIZED: API key rejected or IP blocked in the API settings"
         )
     name = _error_name(error_id)
-    by_status = status_error(http_status)
-    # Any other id under 401/403/429: the status is the clearer signal.
-    if by_status is not None and by_status.reason in (Reason.AUTH, Reason.RATE_LIMITED):
-        return ProviderError(by_status.reason, f"{by_status.message} (error {name})")
-    return ProviderError(Reason.PROVIDER, f"provider returned error {name}")
+    return unrecognised_error(f"error {name}", http_status)
 
 
 def _error_name(error_id: Any) -> str:

@@ -35,9 +35,9 @@ from sms_balance_exporter.providers.base import (
     dig,
     json_object,
     raise_for_status,
-    status_error,
     to_number,
     to_text,
+    unrecognised_error,
 )
 from sms_balance_exporter.secret import Secret
 
@@ -81,11 +81,7 @@ def _error(code: Any, description: Any, http_status: int) -> ProviderError:
     not_authenticated = isinstance(description, str) and "AUTENTICADO" in description.upper()
     if code_text == "403" or not_authenticated:
         return ProviderError(Reason.AUTH, f"error {name}: key not authenticated")
-    by_status = status_error(http_status)
-    # Any other code under 401/403/429: the status is the clearer signal.
-    if by_status is not None and by_status.reason in (Reason.AUTH, Reason.RATE_LIMITED):
-        return ProviderError(by_status.reason, f"{by_status.message} (error {name})")
-    return ProviderError(Reason.PROVIDER, f"provider returned error {name}")
+    return unrecognised_error(f"error {name}", http_status)
 
 
 def _code_text(code: Any) -> str:
