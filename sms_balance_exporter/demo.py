@@ -14,9 +14,10 @@ LOW_SHARE = 0.2  # each demo account warns at a fifth of its starting balance
 
 def demo_simulator() -> Simulator:
     accounts = [twin().sample_account(f"{provider}-demo") for provider, twin in TWINS.items()]
-    low = TWINS["iletimerkezi"]().sample_account(LOW_ACCOUNT)
-    low.balance = 0.1 * accounts[0].balance  # already below its threshold: a low-balance case
-    low.drift_per_hour = 4 * accounts[0].drift_per_hour  # empty within hours: a forecast case
+    twin = TWINS["iletimerkezi"]()
+    healthy, low = twin.sample_account("reference"), twin.sample_account(LOW_ACCOUNT)
+    low.balance = 0.1 * healthy.balance  # already below its threshold: a low-balance case
+    low.drift_per_hour = 4 * healthy.drift_per_hour  # empty within hours: a forecast case
     accounts.append(low)
     return simulator(accounts)
 

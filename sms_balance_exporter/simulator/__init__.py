@@ -2,28 +2,37 @@
 
 They speak the providers' documented wire formats (success and errors), drift balances down
 over time and inject latency and faults. They share no code with the exporter's parsers: this
-is the other side of the wire.
+is the other side of the wire. Every module here except `core` holds one provider's twin; they
+are found here, so adding a twin means adding its module and nothing else.
 """
 
 from __future__ import annotations
 
-from sms_balance_exporter.simulator.agiletelecom import AgileTelecomTwin
-from sms_balance_exporter.simulator.core import Fault, SimAccount, Simulator, Twin
-from sms_balance_exporter.simulator.engagelab import EngageLabTwin
-from sms_balance_exporter.simulator.gateway360 import Gateway360Twin
-from sms_balance_exporter.simulator.iletimerkezi import IletimerkeziTwin
-from sms_balance_exporter.simulator.smsdev import SmsDevTwin
+import importlib
+import inspect
+import pkgutil
 
-TWINS: dict[str, type[Twin]] = {
-    twin.provider_id: twin
-    for twin in (
-        IletimerkeziTwin,
-        Gateway360Twin,
-        SmsDevTwin,
-        EngageLabTwin,
-        AgileTelecomTwin,
-    )
-}
+from sms_balance_exporter.simulator.core import Fault, SimAccount, Simulator, Twin
+
+
+def _discover() -> dict[str, type[Twin]]:
+    found: dict[str, type[Twin]] = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        if module_info.name in ("core", "__main__"):
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, Twin)
+                and value.__module__ == module.__name__
+                and not inspect.isabstract(value)
+            ):
+                found[value.provider_id] = value
+    return dict(sorted(found.items()))
+
+
+TWINS: dict[str, type[Twin]] = _discover()
 
 
 def simulator(accounts: list[SimAccount] | None = None, port: int = 0) -> Simulator:
