@@ -226,6 +226,11 @@ class _Loader:
         except ValidationError as error:
             self._report(error, where, provider_class.secret_fields())
             provider = None
+        if shared is not None and shared.base_url is None and provider_class.base_url_required:
+            self.problem(
+                f"{where}, field 'base_url'",
+                f"is required for provider {provider_class.id!r} (each account has its own host)",
+            )
         if shared is None or provider is None or len(self.problems) > before:
             return None
         low = shared.low_balance or _LowBalance()

@@ -84,6 +84,8 @@ class Provider(BaseModel, ABC):
     id: ClassVar[str]
     default_base_url: ClassVar[str]
     docs_url: ClassVar[str] = ""
+    # True where every account lives on its own host, so the config must name it.
+    base_url_required: ClassVar[bool] = False
 
     @abstractmethod
     def build_request(self, base_url: str) -> HttpRequest:
