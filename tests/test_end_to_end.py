@@ -1,0 +1,259 @@
+"""End to end on loopback: the simulator, the exporter, a real Prometheus loading the bundled
+rules (a copy with shortened `for:`), and a real Alertmanager whose webhook receiver is an HTTP
+server inside this test. In CI (CI=true) a missing binary fails instead of skipping."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from sms_balance_exporter.config import config_from_data
+from sms_balance_exporter.runtime import ExporterRuntime
+from sms_balance_exporter.server import ExporterServer
+from sms_balance_exporter.simulator import TWINS, Fault, Simulator, simulator
+from tests.conftest import require_binary
+
+ROOT = Path(__file__).parent.parent
+RULES = ROOT / "alerts" / "sms-balance.rules.yml"
+JOB = "sms_balance"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `condition` until it holds; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def alertmanager_binary() -> str:
+    for name in ("prometheus-alertmanager", "alertmanager"):
+        if shutil.which(name):
+            return name
+    return require_binary("prometheus-alertmanager")
+
+
+@dataclass
+class Receiver:
+    """Alertmanager's webhook receiver: collects every alert it is sent."""
+
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def received(self, alertname: str) -> list[dict[str, str]]:
+        with self.lock:
+            return [a["labels"] for a in self.alerts if a["labels"]["alertname"] == alertname]
+
+
+def start_receiver(receiver: Receiver) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with receiver.lock:
+                receiver.alerts.extend(body["alerts"])
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return server
+
+
+def shortened_rules(target: Path) -> None:
+    """The bundled rules with every `for:` cut to 0s, so alerts fire within seconds."""
+    rules = yaml.safe_load(RULES.read_text())
+    for group in rules["groups"]:
+        for rule in group["rules"]:
+            if "for" in rule:
+                rule["for"] = "0s"
+    target.write_text(yaml.safe_dump(rules))
+
+
+@dataclass
+class Stack:
+    sim: Simulator
+    receiver: Receiver
+    prometheus_url: str
+    exporter_url: str
+
+    def query(self, expr: str) -> list[dict[str, Any]]:
+        answer = requests.get(
+            f"{self.prometheus_url}/api/v1/query", params={"query": expr}, timeout=10
+        ).json()
+        assert answer["status"] == "success", (expr, answer)
+        result: list[dict[str, Any]] = answer["data"]["result"]
+        return result
+
+
+class Processes:
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.running: list[subprocess.Popen[bytes]] = []
+
+    def start(self, name: str, args: list[str]) -> None:
+        log = (self.logs / f"{name}.log").open("wb")
+        self.running.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
+
+    def stop(self) -> None:
+        for process in self.running:
+            process.terminate()
+        for process in self.running:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    prometheus = require_binary("prometheus")
+    alertmanager = alertmanager_binary()
+    tmp = tmp_path_factory.mktemp("e2e")
+
+    accounts = [twin().sample_account(f"{pid}-ok") for pid, twin in TWINS.items()]
+    low = TWINS["iletimerkezi"]().sample_account("iletimerkezi-low")
+    low.balance = 40.0
+    revoked = TWINS["agiletelecom"]().sample_account("agiletelecom-revoked")
+    revoked.fault = Fault.REVOKED
+    sim = simulator([*accounts, low, revoked]).start()
+    entries = []
+    for name, account in sim.accounts.items():
+        entry = sim.exporter_account(name)
+        if account.currency == "SMS":
+            entry["low_balance"] = {"messages": 10}
+        else:
+            entry["low_balance"] = {"amount": 1 if name != low.name else 100}
+        entries.append(entry)
+    config = config_from_data({"accounts": entries}, source="<e2e>")
+    runtime = ExporterRuntime(lambda: config)
+    exporter = ExporterServer(runtime.app, "127.0.0.1:0").start(poll_interval=0.05)
+    exporter_address = f"127.0.0.1:{exporter.port}"
+
+    receiver = Receiver()
+    webhook = start_receiver(receiver)
+    am_port, prom_port = free_port(), free_port()
+    (tmp / "alertmanager.yml").write_text(
+        yaml.safe_dump(
+            {
+                "route": {
+                    "receiver": "test",
+                    "group_by": ["alertname", "account"],
+                    "group_wait": "1s",
+                    "group_interval": "1s",
+                    "repeat_interval": "1h",
+                },
+                "receivers": [
+                    {
+                        "name": "test",
+                        "webhook_configs": [
+                            {"url": f"http://127.0.0.1:{webhook.server_address[1]}/"}
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+    shortened_rules(tmp / "rules.yml")
+    (tmp / "prometheus.yml").write_text(
+        yaml.safe_dump(
+            {
+                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                "rule_files": [str(tmp / "rules.yml")],
+                "alerting": {
+                    "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]
+                },
+                "scrape_configs": [
+                    {
+                        "job_name": JOB,
+                        "scrape_timeout": "1s",
+                        "static_configs": [{"targets": [exporter_address]}],
+                    }
+                ],
+            }
+        )
+    )
+    processes = Processes(tmp)
+    processes.start(
+        "alertmanager",
+        [
+            alertmanager,
+            f"--config.file={tmp / 'alertmanager.yml'}",
+            f"--storage.path={tmp / 'am-data'}",
+            f"--web.listen-address=127.0.0.1:{am_port}",
+            "--cluster.listen-address=",
+        ],
+    )
+    processes.start(
+        "prometheus",
+        [
+            prometheus,
+            f"--config.file={tmp / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp / 'prom-data'}",
+            f"--web.listen-address=127.0.0.1:{prom_port}",
+        ],
+    )
+    stack = Stack(sim, receiver, f"http://127.0.0.1:{prom_port}", f"http://{exporter_address}")
+    try:
+        wait_for(lambda: _ready(f"http://127.0.0.1:{am_port}/-/ready"), 30, "alertmanager")
+        wait_for(lambda: _ready(f"{stack.prometheus_url}/-/ready"), 30, "prometheus")
+        yield stack
+    finally:
+        processes.stop()
+        webhook.shutdown()
+        exporter.stop()
+        runtime.service.shutdown()
+        sim.stop()
+
+
+def _ready(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).ok
+    except requests.RequestException:
+        return False
+
+
+def test_low_balance_alert_reaches_the_receiver(stack: Stack) -> None:
+    wait_for(lambda: stack.receiver.received("SmsBalanceLowAmount"), 60, "SmsBalanceLowAmount")
+    (labels,) = stack.receiver.received("SmsBalanceLowAmount")
+    assert labels == {
+        "alertname": "SmsBalanceLowAmount",
+        "severity": "warning",
+        "job": JOB,
+        "instance": stack.exporter_url.removeprefix("http://"),
+        "provider": "iletimerkezi",
+        "account": "iletimerkezi-low",
+        "currency": "TRY",
+    }
+
+
+def test_revoked_credentials_raise_the_auth_alert(stack: Stack) -> None:
+    wait_for(lambda: stack.receiver.received("SmsBalanceAuthFailing"), 60, "SmsBalanceAuthFailing")
+    accounts = {labels["account"] for labels in stack.receiver.received("SmsBalanceAuthFailing")}
+    assert accounts == {"agiletelecom-revoked"}
+    (labels,) = stack.receiver.received("SmsBalanceAuthFailing")
+    assert labels["severity"] == "critical"
+    assert labels["provider"] == "agiletelecom"
