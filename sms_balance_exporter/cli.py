@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import signal
+import ssl
 import sys
 import threading
 from collections.abc import Callable
@@ -15,12 +16,14 @@ from typing import Any, NoReturn
 import click
 
 from sms_balance_exporter import __version__
+from sms_balance_exporter.basic_auth import BasicAuth
 from sms_balance_exporter.config import Config, ConfigError, load_config
 from sms_balance_exporter.logs import LEVELS, setup_logging
 from sms_balance_exporter.runtime import ExporterRuntime
 from sms_balance_exporter.server import DEFAULT_PORT, ExporterServer, ListenAddressError
 from sms_balance_exporter.service import AccountSnapshot, BalanceService
 from sms_balance_exporter.upstream import UpstreamClient
+from sms_balance_exporter.webconfig import WebConfig, WebConfigError, load_web_config
 
 log = logging.getLogger("sms_balance_exporter")
 
@@ -90,11 +93,11 @@ def serve(
 ) -> None:
     """Serve metrics, querying every account on each scrape."""
     setup_logging(log_level, log_format)
-    if web_config_file:
-        _fail("--web.config.file (TLS and basic auth) is not supported by this version yet")
+    web = _load_web_config(web_config_file)
     _load(config_file)  # a bad config stops here with the full list of problems
-    runtime = ExporterRuntime(lambda: load_config(config_file))
-    _run_server(runtime, listen_address, reload_on_sighup=True)
+    auth = BasicAuth(web.basic_auth_users) if web.basic_auth_users else None
+    runtime = ExporterRuntime(lambda: load_config(config_file), basic_auth=auth)
+    _run_server(runtime, listen_address, reload_on_sighup=True, tls=web.tls)
 
 
 @main.command()
@@ -147,9 +150,23 @@ def demo(listen_address: str, log_level: str, log_format: str) -> None:
         sim.stop()
 
 
-def _run_server(runtime: ExporterRuntime, listen_address: str, reload_on_sighup: bool) -> None:
+def _load_web_config(path: str | None) -> WebConfig:
+    if not path:
+        return WebConfig(tls=None, basic_auth_users={})
     try:
-        server = ExporterServer(runtime.app, listen_address)
+        return load_web_config(path)
+    except WebConfigError as error:
+        _fail(f"invalid web config:\n{error}")
+
+
+def _run_server(
+    runtime: ExporterRuntime,
+    listen_address: str,
+    reload_on_sighup: bool,
+    tls: ssl.SSLContext | None = None,
+) -> None:
+    try:
+        server = ExporterServer(runtime.app, listen_address, tls)
     except ListenAddressError as error:
         _fail(str(error))
     stop = threading.Event()
@@ -165,6 +182,7 @@ def _run_server(runtime: ExporterRuntime, listen_address: str, reload_on_sighup:
             "address": listen_address,
             "port": server.port,
             "accounts": len(runtime.config.accounts),
+            "tls": tls is not None,
         },
     )
     stop.wait()

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from sms_balance_exporter.basic_auth import BasicAuth
 from sms_balance_exporter.config import Config, ConfigError
 from sms_balance_exporter.logs import set_known_secrets
 from sms_balance_exporter.service import BalanceService
@@ -19,13 +20,20 @@ class ExporterRuntime:
     """Holds the config in force. `load` reads a config (raising `ConfigError`); reload
     swaps in a valid new one for the next scrape and keeps the old one otherwise."""
 
-    def __init__(self, load: Callable[[], Config], service: BalanceService | None = None) -> None:
+    def __init__(
+        self,
+        load: Callable[[], Config],
+        service: BalanceService | None = None,
+        basic_auth: BasicAuth | None = None,
+    ) -> None:
         self._load = load
         self._lock = threading.Lock()
         self._config = load()
         set_known_secrets(_secrets(self._config))
         self.service = service or BalanceService(UpstreamClient())
-        self.app = ExporterApp(lambda: self._config, self.service, reload=self.reload)
+        self.app = ExporterApp(
+            lambda: self._config, self.service, reload=self.reload, basic_auth=basic_auth
+        )
 
     @property
     def config(self) -> Config:

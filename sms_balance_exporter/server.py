@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import threading
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -35,9 +36,15 @@ def parse_listen_address(address: str) -> tuple[str, int]:
     return host, port
 
 
+HANDSHAKE_TIMEOUT_SECONDS = 10.0
+REQUEST_TIMEOUT_SECONDS = 30.0
+
+
 class _Handler(WSGIRequestHandler):
     # Headers and body are two writes; without this keep-alive clients stall on delayed ACKs.
     disable_nagle_algorithm = True
+    # A client that opens a connection and sends nothing must not hold a thread forever.
+    timeout = REQUEST_TIMEOUT_SECONDS
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("http %s", format % args)
@@ -48,9 +55,32 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], family: socket.AddressFamily) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        family: socket.AddressFamily,
+        tls: ssl.SSLContext | None,
+    ) -> None:
         self.address_family = family
+        self.tls = tls
         super().__init__(address, _Handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        # The handshake runs here, in the connection's own thread: done in accept(), one
+        # slow or silent client would stall every other.
+        request.settimeout(HANDSHAKE_TIMEOUT_SECONDS)
+        try:
+            connection = self.tls.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as error:
+            log.debug("TLS handshake failed", extra={"client": client_address[0], "error": error})
+            return
+        try:
+            super().finish_request(connection, client_address)
+        finally:
+            connection.close()
 
     def server_bind(self) -> None:
         if self.address_family == socket.AF_INET6:
@@ -62,13 +92,13 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 class ExporterServer:
     """Serves `app` on `address` in a background thread, or in the foreground."""
 
-    def __init__(self, app: ExporterApp, address: str) -> None:
+    def __init__(self, app: ExporterApp, address: str, tls: ssl.SSLContext | None = None) -> None:
         host, port = parse_listen_address(address)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         if host == "":
             host, family = ("::", socket.AF_INET6) if socket.has_ipv6 else ("0.0.0.0", family)
         try:
-            self._server = _ThreadingServer((host, port), family)
+            self._server = _ThreadingServer((host, port), family, tls)
         except OSError as error:
             raise ListenAddressError(f"cannot listen on {address}: {error.strerror}") from None
         self._server.set_app(app)

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from sms_balance_exporter import __version__
+from sms_balance_exporter.basic_auth import BasicAuth
 from sms_balance_exporter.collector import BalanceCollector, ExporterCollector
 from sms_balance_exporter.config import Account, Config
 from sms_balance_exporter.service import AccountSnapshot, BalanceService
@@ -42,8 +43,10 @@ class ExporterApp:
         config: Callable[[], Config],
         service: BalanceService,
         reload: Callable[[], None] | None = None,
+        basic_auth: BasicAuth | None = None,
     ) -> None:
         self._config = config
+        self._basic_auth = basic_auth
         self._service = service
         self._reload = reload
         self._routes: dict[str, tuple[tuple[str, ...], Callable[[Environ], Response]]] = {
@@ -57,7 +60,10 @@ class ExporterApp:
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         route = self._routes.get(path)
-        if route is None:
+        if not self._authorized(path, environ):
+            response = Response.text(401, "Unauthorized\n")
+            response.headers.append(("WWW-Authenticate", 'Basic realm="sms-balance-exporter"'))
+        elif route is None:
             response = Response.text(404, "Not Found\n")
         elif environ["REQUEST_METHOD"] not in route[0]:
             response = Response.text(405, "Method Not Allowed\n")
@@ -68,6 +74,13 @@ class ExporterApp:
             except BadRequestError as error:
                 response = Response.text(400, f"{error}\n")
         return response.send(environ, start_response)
+
+    def _authorized(self, path: str, environ: Environ) -> bool:
+        # Liveness checks (Docker, Kubernetes) carry no credentials, and /-/healthy tells
+        # nothing but that the process serves.
+        if self._basic_auth is None or path == "/-/healthy":
+            return True
+        return self._basic_auth.allows(environ.get("HTTP_AUTHORIZATION"))
 
     # -- endpoints ----------------------------------------------------------------------------
 
@@ -166,6 +179,7 @@ class Response:
 _REASONS = {
     200: "OK",
     400: "Bad Request",
+    401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
     500: "Internal Server Error",
