@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -110,8 +111,16 @@ def balance_metrics(snapshots: Sequence[AccountSnapshot]) -> list[Metric]:
     return [amount, gift, messages, up, errors, duration, last_success, low_amount, low_messages]
 
 
+class ReloadStatus(Protocol):
+    last_reload_successful: bool
+    last_reload_success_time: float
+
+
 class ExporterCollector(Collector):
     """The exporter's own metrics."""
+
+    def __init__(self, reload_status: ReloadStatus | None = None) -> None:
+        self._reload_status = reload_status
 
     def collect(self) -> Iterator[Metric]:
         build_info = GaugeMetricFamily(
@@ -121,3 +130,14 @@ class ExporterCollector(Collector):
         )
         build_info.add_metric([__version__, platform.python_version()], 1.0)
         yield build_info
+        if self._reload_status is not None:
+            yield GaugeMetricFamily(
+                "sms_balance_exporter_config_last_reload_successful",
+                "1 if the last config load or reload succeeded, else 0.",
+                value=1.0 if self._reload_status.last_reload_successful else 0.0,
+            )
+            yield GaugeMetricFamily(
+                "sms_balance_exporter_config_last_reload_success_timestamp_seconds",
+                "Unix time of the last successful config load or reload.",
+                value=self._reload_status.last_reload_success_time,
+            )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from sms_balance_exporter.basic_auth import BasicAuth
+from sms_balance_exporter.collector import ExporterCollector
 from sms_balance_exporter.config import Config, ConfigError
 from sms_balance_exporter.logs import set_known_secrets
 from sms_balance_exporter.service import BalanceService
@@ -29,10 +31,16 @@ class ExporterRuntime:
         self._load = load
         self._lock = threading.Lock()
         self._config = load()
+        self.last_reload_successful = True
+        self.last_reload_success_time = time.time()  # the start-up load counts as one
         set_known_secrets(_secrets(self._config))
         self.service = service or BalanceService(UpstreamClient())
         self.app = ExporterApp(
-            lambda: self._config, self.service, reload=self.reload, basic_auth=basic_auth
+            lambda: self._config,
+            self.service,
+            reload=self.reload,
+            basic_auth=basic_auth,
+            own_metrics=ExporterCollector(self),
         )
 
     @property
@@ -45,11 +53,14 @@ class ExporterRuntime:
             try:
                 config = self._load()
             except ConfigError as error:
+                self.last_reload_successful = False
                 log.error(
                     "config reload failed, keeping the old config", extra={"error": str(error)}
                 )
                 raise
             self._config = config  # one assignment: a scrape sees the old or the new, whole
+            self.last_reload_successful = True
+            self.last_reload_success_time = time.time()
             self.service.forget_except(config.accounts)
             set_known_secrets(_secrets(config))
         log.info("config reloaded", extra={"accounts": len(config.accounts)})

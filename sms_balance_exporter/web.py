@@ -44,7 +44,9 @@ class ExporterApp:
         service: BalanceService,
         reload: Callable[[], None] | None = None,
         basic_auth: BasicAuth | None = None,
+        own_metrics: ExporterCollector | None = None,
     ) -> None:
+        self._own_metrics = own_metrics or ExporterCollector()
         self._config = config
         self._basic_auth = basic_auth
         self._service = service
@@ -134,7 +136,7 @@ class ExporterApp:
         registry = CollectorRegistry(auto_describe=False)
         registry.register(BalanceCollector(self._service.query, accounts, deadline))
         if own_metrics:
-            registry.register(ExporterCollector())
+            registry.register(self._own_metrics)
         encoder, content_type = choose_encoder(environ.get("HTTP_ACCEPT", ""))
         return Response(200, [("Content-Type", content_type)], encoder(registry))
 

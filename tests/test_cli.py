@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 from click.testing import CliRunner
 
 from sms_balance_exporter.cli import main
@@ -188,3 +190,22 @@ def test_json_logs(write_config: Write, sim: Simulator) -> None:
         assert record["level"] == "info"
         assert record["accounts"] == len(sim.accounts)
         proc.stop()
+
+
+def test_sighup_reloads_and_a_bad_config_keeps_the_old(sim: Simulator, write_config: Write) -> None:
+    path = write_config(sim_config(sim, ["smsdev-1"]))
+    args = ["serve", "--config.file", str(path), "--web.listen-address", "127.0.0.1:0"]
+    with exporter_process(args) as proc:
+        url = f"http://127.0.0.1:{proc.port()}/metrics"
+        path.write_text(yaml.safe_dump(sim_config(sim, ["smsdev-1", "engagelab-1"])))
+        proc.process.send_signal(signal.SIGHUP)
+        proc.wait_for_log(r"msg=\"config reloaded\"")
+        text = requests.get(url, timeout=10).text
+        assert value(text, "sms_balance_up", provider="engagelab", account="engagelab-1") == 1.0
+        path.write_text("accounts: [\n")
+        proc.process.send_signal(signal.SIGHUP)
+        proc.wait_for_log(r"config reload failed, keeping the old config")
+        text = requests.get(url, timeout=10).text
+        assert value(text, "sms_balance_up", provider="engagelab", account="engagelab-1") == 1.0
+        assert value(text, "sms_balance_exporter_config_last_reload_successful") == 0.0
+        assert proc.stop() == 0

@@ -250,9 +250,21 @@ def test_reload_takes_a_valid_config_and_refuses_a_bad_one(
     assert requests.post(exporter.url + "/-/reload", timeout=5).status_code == 200
     assert len(series(get(exporter, "/metrics").text, "sms_balance_up")) == 2
 
+    reloaded = get(exporter, "/metrics").text
+    assert value(reloaded, "sms_balance_exporter_config_last_reload_successful") == 1.0
+    success_time = value(
+        reloaded, "sms_balance_exporter_config_last_reload_success_timestamp_seconds"
+    )
+
     exporter.config_path.write_text("accounts: [\n")
     refused = requests.post(exporter.url + "/-/reload", timeout=5)
     assert refused.status_code == 500
     assert "YAML syntax error" in refused.text
-    assert len(series(get(exporter, "/metrics").text, "sms_balance_up")) == 2
+    after = get(exporter, "/metrics").text
+    assert len(series(after, "sms_balance_up")) == 2
+    assert value(after, "sms_balance_exporter_config_last_reload_successful") == 0.0
+    assert (
+        value(after, "sms_balance_exporter_config_last_reload_success_timestamp_seconds")
+        == success_time
+    )
     assert get(exporter, "/-/reload").status_code == 405
