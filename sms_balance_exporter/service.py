@@ -44,6 +44,7 @@ class AccountState:
     last_success_time: float | None = None  # unix time
     errors: Counter[Reason] = field(default_factory=Counter)
     flight: Future[QueryResult] | None = None
+    not_before: float = 0.0  # time.monotonic() before which the provider asked not to call
 
 
 @dataclass(frozen=True)
@@ -109,11 +110,18 @@ class BalanceService:
                 state = self._states[account.name] = AccountState(account)
             if state.flight is not None:
                 return state.flight  # overlapping scrapes share one upstream request
+            now = time.monotonic()
             cached = state.last_result
-            if cached is not None and time.monotonic() - cached.finished < account.min_interval:
-                done: Future[QueryResult] = Future()
-                done.set_result(cached)
-                return done
+            if cached is not None and now - cached.finished < account.min_interval:
+                return _done(cached)
+            if now < state.not_before:
+                # The provider said when to come back (429 Retry-After); calling earlier
+                # would only prolong the ban. No query, so nothing is counted.
+                wait = state.not_before - now
+                error = ProviderError(
+                    Reason.RATE_LIMITED, f"rate limited; not calling for another {wait:.0f}s"
+                )
+                return _done(QueryResult(None, error, 0.0, now))
             state.flight = self._pool.submit(self._run, state, deadline)
             return state.flight
 
@@ -139,6 +147,8 @@ class BalanceService:
                 state.last_success_time = time.time()
             else:
                 state.errors[error.reason] += 1
+                if error.retry_after:
+                    state.not_before = finished + error.retry_after
         _log_transition(account, previous, result)
         return result
 
@@ -164,6 +174,12 @@ class BalanceService:
                         )
                     )
         return out
+
+
+def _done(result: QueryResult) -> Future[QueryResult]:
+    future: Future[QueryResult] = Future()
+    future.set_result(result)
+    return future
 
 
 def _log_transition(account: Account, before: QueryResult | None, after: QueryResult) -> None:

@@ -3,9 +3,12 @@ into a `ProviderError` whose message holds no secret."""
 
 from __future__ import annotations
 
+import email.utils
 import http.cookiejar
+import math
 import threading
 import time
+from datetime import UTC
 
 import requests
 import urllib3
@@ -21,6 +24,8 @@ from sms_balance_exporter.providers.base import (
 from sms_balance_exporter.secret import redact
 
 MAX_BODY_BYTES = 1024 * 1024  # a balance answer is a few hundred bytes
+DEFAULT_RETRY_AFTER_SECONDS = 60.0  # a 429 without Retry-After: back off a minute
+MAX_RETRY_AFTER_SECONDS = 3600.0
 USER_AGENT = f"sms-balance-exporter/{__version__}"
 
 
@@ -40,9 +45,16 @@ class UpstreamClient:
         secrets = provider.secret_values()
         try:
             response = self._perform(provider, base_url, deadline)
-            return provider.parse_response(response)
+            try:
+                return provider.parse_response(response)
+            except ProviderError as error:
+                if error.reason is Reason.RATE_LIMITED:
+                    error.retry_after = retry_after_seconds(response.headers.get("retry-after"))
+                raise
         except ProviderError as error:
-            raise ProviderError(error.reason, redact(error.message, secrets)) from None
+            raise ProviderError(
+                error.reason, redact(error.message, secrets), error.retry_after
+            ) from None
         except requests.exceptions.Timeout:
             raise ProviderError(Reason.TIMEOUT, "no answer before the deadline") from None
         except requests.exceptions.SSLError as error:
@@ -100,6 +112,28 @@ class UpstreamClient:
             session.headers["User-Agent"] = USER_AGENT
             self._local.session = session
         return session
+
+
+def retry_after_seconds(header: str | None, now: float | None = None) -> float:
+    """The wait a 429's Retry-After asks for (seconds or an HTTP date), within
+    [0, MAX_RETRY_AFTER_SECONDS]; DEFAULT_RETRY_AFTER_SECONDS when absent or unreadable."""
+    if header is None or not header.strip():
+        return DEFAULT_RETRY_AFTER_SECONDS
+    text = header.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return DEFAULT_RETRY_AFTER_SECONDS
+        if when.tzinfo is None:  # an HTTP date is always GMT
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if not math.isfinite(seconds):
+        return DEFAULT_RETRY_AFTER_SECONDS
+    # A provider's hour-long ban is still only an hour of silence for this account.
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
 def _cause(error: BaseException, secrets: list[str]) -> str:

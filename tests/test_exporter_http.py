@@ -268,3 +268,20 @@ def test_reload_takes_a_valid_config_and_refuses_a_bad_one(
         == success_time
     )
     assert get(exporter, "/-/reload").status_code == 405
+
+
+def test_retry_after_is_honoured_without_calling(sim: Simulator, start_exporter: Start) -> None:
+    sim.set_fault("smsdev-1", Fault.RATE_LIMITED)  # 429 with Retry-After: 120
+    exporter = start_exporter(sim_config(sim))
+    labels = {"provider": "smsdev", "account": "smsdev-1"}
+    first = get(exporter, "/metrics").text
+    assert value(first, "sms_balance_up", **labels) == 0.0
+    assert value(first, "sms_balance_scrape_errors_total", reason="rate_limited", **labels) == 1.0
+    assert sim.requests("smsdev-1") == 1
+    sim.set_fault("smsdev-1", None)  # the provider would answer now, but asked us to wait
+    second = get(exporter, "/metrics").text
+    assert sim.requests("smsdev-1") == 1
+    assert value(second, "sms_balance_up", **labels) == 0.0
+    assert value(second, "sms_balance_scrape_errors_total", reason="rate_limited", **labels) == 1.0
+    # Every other account was asked both times.
+    assert all(sim.requests(n) == 2 for n in sim.accounts if n != "smsdev-1")

@@ -36,10 +36,12 @@ class Reason(StrEnum):
 class ProviderError(Exception):
     """A failed balance query. `message` is for people and never holds a secret."""
 
-    def __init__(self, reason: Reason, message: str) -> None:
+    def __init__(self, reason: Reason, message: str, retry_after: float | None = None) -> None:
         super().__init__(f"{reason.value}: {message}")
         self.reason = reason
         self.message = message
+        # Seconds the provider asked us to wait before calling again (a 429's Retry-After).
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
