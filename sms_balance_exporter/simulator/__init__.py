@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import ssl
 
 from sms_balance_exporter.simulator.core import Fault, SimAccount, Simulator, Twin
 
@@ -35,9 +36,11 @@ def _discover() -> dict[str, type[Twin]]:
 TWINS: dict[str, type[Twin]] = _discover()
 
 
-def simulator(accounts: list[SimAccount] | None = None, port: int = 0) -> Simulator:
-    """A simulator of every built-in provider (not started)."""
-    return Simulator([twin() for twin in TWINS.values()], accounts or [], port=port)
+def simulator(
+    accounts: list[SimAccount] | None = None, port: int = 0, tls: ssl.SSLContext | None = None
+) -> Simulator:
+    """A simulator of every built-in provider (not started); HTTPS with a `tls` context."""
+    return Simulator([twin() for twin in TWINS.values()], accounts or [], port=port, tls=tls)
 
 
 __all__ = ["TWINS", "Fault", "SimAccount", "Simulator", "Twin", "simulator"]

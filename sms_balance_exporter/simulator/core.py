@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import socket
+import ssl
 import struct
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,6 +37,20 @@ class Fault(StrEnum):
     MALFORMED_JSON = "malformed_json"  # 200, JSON content type, broken JSON
     EMPTY_BODY = "empty_body"  # 200 with no body at all
     RESET = "reset"  # a TCP reset in the middle of the body
+    HUGE_BODY = "huge_body"  # 200 with a 50 MB body
+    WRONG_TYPES = "wrong_types"  # the success body with an object wherever a number was
+    MISSING_FIELDS = "missing_fields"  # the success body without any of its numbers
+    NAN = "nan"  # the success body reporting a NaN balance
+    INFINITY = "infinity"  # ... an infinite balance
+    NEGATIVE = "negative"  # ... a negative balance (an overdrawn or postpaid account)
+    REDIRECT = "redirect"  # 302 to another URL (which must never be followed)
+    ERROR_BODY_200 = "error_body_200"  # the documented auth error body, under HTTP 200
+
+
+# The balances the NAN, INFINITY and NEGATIVE faults make a twin report.
+_FAULT_BALANCES = {"nan": math.nan, "infinity": math.inf, "negative": -12.5}
+HUGE_BODY_BYTES = 50 * 1024 * 1024
+REDIRECT_PATH = "/_redirect_target"  # where REDIRECT points; requests to it are counted
 
 
 @dataclass
@@ -54,14 +70,21 @@ class SimAccount:
     options: dict[str, Any] = field(default_factory=dict)  # extra exporter config fields
     requests: int = 0
     started: float = field(default_factory=time.monotonic)
+    reported_balance: float | None = None  # set by the NAN/INFINITY/NEGATIVE faults
 
     def current_balance(self) -> float:
         """The balance now: it drifts down from `balance`, never below zero."""
+        if self.reported_balance is not None:
+            return self.reported_balance
         spent = self.drift_per_hour * (time.monotonic() - self.started) / 3600.0
         return max(0.0, self.balance - spent)
 
-    def current_messages(self) -> int:
-        return int(self.current_balance() / self.price_per_message)
+    def current_messages(self) -> float:
+        """The messages the balance pays for: a whole number unless the balance is not finite."""
+        balance = self.current_balance()
+        if not math.isfinite(balance):
+            return balance
+        return math.floor(balance / self.price_per_message)
 
 
 @dataclass(frozen=True)
@@ -153,6 +176,7 @@ class Simulator:
         accounts: Iterable[SimAccount] = (),
         host: str = "127.0.0.1",
         port: int = 0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.twins = {twin.provider_id: twin for twin in twins}
         self.accounts: dict[str, SimAccount] = {}
@@ -162,6 +186,11 @@ class Simulator:
         self._stopping = threading.Event()
         self._server = _Server((host, port), _Handler)
         self._server.simulator = self
+        self._scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
+        self.redirect_hits = 0
         self._thread: threading.Thread | None = None
 
     # -- control ------------------------------------------------------------------------------
@@ -186,7 +215,7 @@ class Simulator:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self._scheme}://{host!s}:{port}"
 
     def base_url(self, provider: str) -> str:
         return f"{self.url}/{provider}"
@@ -224,6 +253,11 @@ class Simulator:
     # -- request handling ---------------------------------------------------------------------
 
     def handle(self, request: SimRequest, provider: str, handler: _Handler) -> None:
+        if "/" + provider == REDIRECT_PATH:
+            with self._lock:
+                self.redirect_hits += 1
+            handler.respond(SimResponse(200, {"balance": 1000000, "currency": "EUR"}))
+            return
         twin = self.twins.get(provider)
         if twin is None or (request.method, request.path) not in twin.endpoints:
             handler.respond(SimResponse(404, _HTML_PAGE.format("404 Not Found"), "text/html"))
@@ -281,6 +315,41 @@ class Simulator:
             handler.respond(SimResponse(200, b""))
         elif fault is Fault.RESET:
             handler.reset_mid_body(twin.success(account))
+        elif fault is Fault.HUGE_BODY:
+            handler.huge_body(HUGE_BODY_BYTES)
+        elif fault in (Fault.WRONG_TYPES, Fault.MISSING_FIELDS):
+            success = twin.success(account)
+            body = _mangle_numbers(success.body, drop=fault is Fault.MISSING_FIELDS)
+            handler.respond(replace(success, body=body))
+        elif fault in (Fault.NAN, Fault.INFINITY, Fault.NEGATIVE):
+            odd = replace(account, reported_balance=_FAULT_BALANCES[fault.value])
+            handler.respond(twin.success(odd))
+        elif fault is Fault.ERROR_BODY_200:
+            handler.respond(replace(twin.auth_error(), status=200))
+        elif fault is Fault.REDIRECT:
+            location = self.url + REDIRECT_PATH
+            handler.respond(SimResponse(302, "", "text/plain", headers={"Location": location}))
+
+
+def _looks_numeric(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and any(c.isdigit() for c in value)
+
+
+def _mangle_numbers(body: Any, drop: bool) -> Any:
+    """`body` with every number (or string with digits) replaced by an object, or dropped."""
+    if isinstance(body, dict):
+        return {
+            key: {"unexpected": "object"} if _looks_numeric(value) else _mangle_numbers(value, drop)
+            for key, value in body.items()
+            if not (drop and _looks_numeric(value))
+        }
+    if isinstance(body, list):
+        return [_mangle_numbers(item, drop) for item in body if not (drop and _looks_numeric(item))]
+    return body
 
 
 class _Server(ThreadingHTTPServer):
@@ -336,6 +405,16 @@ class _Handler(BaseHTTPRequestHandler):
             if stopping.wait(0.5):
                 break
             self.wfile.write(bytes([byte]))
+        self.close_connection = True
+
+    def huge_body(self, size: int) -> None:
+        self._head(SimResponse(200, b""), size)
+        chunk = b" " * 65536
+        try:
+            for _ in range(size // len(chunk)):
+                self.wfile.write(chunk)
+        except OSError:
+            pass  # the client stopped reading, as it should
         self.close_connection = True
 
     def reset_mid_body(self, response: SimResponse) -> None:

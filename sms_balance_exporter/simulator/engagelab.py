@@ -3,6 +3,8 @@ gift balances both as x10000 integers and as floats, errors as `{"code", "messag
 
 from __future__ import annotations
 
+import math
+
 from sms_balance_exporter.simulator.core import SimAccount, SimRequest, SimResponse, Twin
 
 
@@ -30,7 +32,9 @@ class EngageLabTwin(Twin):
         return {"dev_key": auth[0], "dev_secret": auth[1]}
 
     def success(self, account: SimAccount) -> SimResponse:
-        general = round(account.current_balance() * 10000)
+        balance = account.current_balance()
+        # A NaN or infinite balance (a fault) goes out as it is: JSON's NaN / Infinity.
+        general = round(balance * 10000) if math.isfinite(balance) else balance
         gift = round(account.gift * 10000)
         total = general + gift
         return SimResponse(
