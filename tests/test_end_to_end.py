@@ -25,6 +25,14 @@ from sms_balance_exporter.runtime import ExporterRuntime
 from sms_balance_exporter.server import ExporterServer
 from sms_balance_exporter.simulator import TWINS, Fault, Simulator, simulator
 from tests.conftest import require_binary
+from tests.grafana_dashboard import (
+    all_values,
+    dashboard_paths,
+    load_dashboard,
+    panel_queries,
+    render,
+    variable_queries,
+)
 
 ROOT = Path(__file__).parent.parent
 RULES = ROOT / "alerts" / "sms-balance.rules.yml"
@@ -257,3 +265,24 @@ def test_revoked_credentials_raise_the_auth_alert(stack: Stack) -> None:
     (labels,) = stack.receiver.received("SmsBalanceAuthFailing")
     assert labels["severity"] == "critical"
     assert labels["provider"] == "agiletelecom"
+
+
+def test_every_dashboard_query_returns_data(stack: Stack) -> None:
+    for path in dashboard_paths():
+        dashboard = load_dashboard(path)
+        # Scrapes here are 1 s apart, so rates need a short window, not the 5m default.
+        values = {**all_values(dashboard), "__rate_interval": "10s"}
+        queries = [(title, render(expr, values)) for title, expr in panel_queries(dashboard)]
+        queries += [
+            (f"variable {name}", query)
+            for name, query in variable_queries(dashboard)
+            if not query.startswith("label_values")
+        ]
+        assert queries
+        for title, expr in queries:
+            wait_for(lambda e=expr: bool(stack.query(e)), 60, f"data for {title!r}: {expr}")
+        for name, query in variable_queries(dashboard):
+            if query.startswith("label_values("):
+                selector, label = query.removeprefix("label_values(").rstrip(")").rsplit(",", 1)
+                answer = stack.query(render(selector, values))
+                assert {s["metric"].get(label.strip()) for s in answer} - {None}, name
