@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict
 
@@ -66,7 +67,9 @@ class HttpRequest:
     basic_auth: tuple[str, str] | None = None
 
     def __repr__(self) -> str:
-        return f"HttpRequest({self.method} {self.url})"
+        # Scheme and host only: some providers put an account ID in the path.
+        parts = urlsplit(self.url)
+        return f"HttpRequest({self.method} {parts.scheme}://{parts.netloc}/…)"
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,10 @@ class Twin(ABC):
     def sample_account(self, name: str) -> SimAccount:
         """A healthy account with made-up credentials, for the demo and the tests."""
 
+    def answers(self, method: str, path: str) -> bool:
+        """Whether this API has the endpoint (a twin whose paths hold IDs matches them)."""
+        return (method, path) in self.endpoints
+
     def refuse(self, request: SimRequest) -> SimResponse | None:
         """The answer to a request the API rejects before it reads credentials (a wrong
         content type, a broken body), or None."""
@@ -259,7 +263,7 @@ class Simulator:
             handler.respond(SimResponse(200, {"balance": 1000000, "currency": "EUR"}))
             return
         twin = self.twins.get(provider)
-        if twin is None or (request.method, request.path) not in twin.endpoints:
+        if twin is None or not twin.answers(request.method, request.path):
             handler.respond(SimResponse(404, _HTML_PAGE.format("404 Not Found"), "text/html"))
             return
         refusal = twin.refuse(request)

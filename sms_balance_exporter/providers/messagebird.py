@@ -1,0 +1,149 @@
+"""MessageBird (the legacy REST API; Bird's new platform is another API).
+
+Call::
+
+    GET https://rest.messagebird.com/balance
+    Authorization: AccessKey <access_key>
+    -> {"payment": "prepaid", "type": "euros", "amount": 103}
+
+`amount` is a float (a numeric string is accepted too). `type` is the unit: euros, pounds and
+dollars become EUR, GBP and USD, credits becomes CREDITS, an ISO-4217 code is kept
+(upper-cased), and any other word is exported upper-cased. Postpaid accounts
+(`"payment": "postpaid"`) always report `amount` 0: for them the series says nothing about
+money left. The API also takes the key as an `access_key` query parameter; the exporter never
+uses that, the header keeps the key out of URLs.
+
+Errors are 4xx bodies with an `errors` list::
+
+    {"errors": [{"code": 2, "description": "Request not allowed (incorrect access_key)",
+                 "parameter": "access_key"}]}
+
+Code 2 (request not allowed: a wrong or revoked key, HTTP 401) is `auth`; 9, 10, 20, 21, 25,
+98, 99 and unknown codes are `provider` unless the HTTP status is 401/403 (`auth`) or 429
+(`rate_limited`). An `errors` body is a failure under any status, 200 too. Only the code is
+repeated in messages, never the description.
+
+UNCONFIRMED, so every plausible variant is accepted: the error entries' fields other than
+`code` and `description`, `code` as a number or a numeric string, `errors` as a single object
+instead of a list, and `type` in another case or in the singular ("euro", "Credits").
+
+Exposition::
+
+    sms_balance_amount{account="nl",currency="EUR",provider="messagebird"} 103.0
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from sms_balance_exporter.providers.base import (
+    Balance,
+    HttpRequest,
+    HttpResponse,
+    Provider,
+    ProviderError,
+    Reason,
+    dig,
+    json_object,
+    raise_for_status,
+    to_number,
+    to_text,
+    unrecognised_error,
+)
+from sms_balance_exporter.secret import Secret
+
+_UNITS = {
+    "euro": "EUR",
+    "euros": "EUR",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "dollar": "USD",
+    "dollars": "USD",
+    "credit": "CREDITS",
+    "credits": "CREDITS",
+}
+# A word or a code: it becomes a label value, so no spaces or punctuation.
+_UNIT_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
+
+_MAX_CODE = 1_000_000_000
+
+_ERROR_CODES = {
+    2: (Reason.AUTH, "request not allowed (access key rejected)"),
+    9: (Reason.PROVIDER, "missing parameters"),
+    10: (Reason.PROVIDER, "invalid parameters"),
+    20: (Reason.PROVIDER, "not found"),
+    21: (Reason.PROVIDER, "bad request"),
+    25: (Reason.PROVIDER, "not enough balance"),
+    98: (Reason.PROVIDER, "API not found"),
+    99: (Reason.PROVIDER, "internal error"),
+}
+
+
+class MessageBird(Provider):
+    """MessageBird: a live `access_key` from the dashboard, sent as `Authorization: AccessKey`."""
+
+    id: ClassVar[str] = "messagebird"
+    default_base_url: ClassVar[str] = "https://rest.messagebird.com"
+    docs_url: ClassVar[str] = "https://developers.messagebird.com/api/balance/"
+
+    access_key: Secret
+
+    def build_request(self, base_url: str) -> HttpRequest:
+        return HttpRequest(
+            method="GET",
+            url=f"{base_url}/balance",
+            headers={
+                "Accept": "application/json",
+                "Authorization": f"AccessKey {self.access_key.reveal()}",
+            },
+        )
+
+    def read_balance(self, response: HttpResponse) -> Balance:
+        body = json_object(response)
+        errors = body.get("errors")
+        if errors is not None and errors != []:
+            raise _errors_error(errors, response.status)
+        raise_for_status(response)
+        amount = to_number(dig(body, "amount"), "amount")
+        return Balance(amount=amount, currency=_currency(to_text(dig(body, "type"), "type")))
+
+
+def _currency(unit: str) -> str:
+    if not _UNIT_WORD.fullmatch(unit):
+        raise ProviderError(Reason.PARSE, "field 'type' is not a unit word or currency code")
+    return _UNITS.get(unit.lower(), unit.upper())
+
+
+def _errors_error(errors: Any, status: int) -> ProviderError:
+    """The failure an `errors` value means: an auth or rate-limit entry wins over the rest."""
+    entries = errors if isinstance(errors, list) and errors else [errors]
+    failures = [_error(_entry_code(entry), status) for entry in entries]
+    for reason in (Reason.AUTH, Reason.RATE_LIMITED):
+        for failure in failures:
+            if failure.reason is reason:
+                return failure
+    return failures[0]
+
+
+def _entry_code(entry: Any) -> int | None:
+    """The integer `code` of one error entry, or None when there is none."""
+    if not isinstance(entry, dict):
+        return None
+    try:
+        number = to_number(entry.get("code"), "code")
+    except ProviderError:
+        return None
+    # A code is a short integer; anything else is no code (and no 300-digit message).
+    return int(number) if number.is_integer() and abs(number) < _MAX_CODE else None
+
+
+def _error(code: int | None, status: int) -> ProviderError:
+    if code is None:
+        return unrecognised_error("an error without a numeric code", status)
+    if code in _ERROR_CODES:
+        reason, meaning = _ERROR_CODES[code]
+        if reason is Reason.AUTH:
+            return ProviderError(reason, f"error code {code}: {meaning}")
+        return unrecognised_error(f"error code {code} ({meaning})", status)
+    return unrecognised_error(f"error code {code}", status)
