@@ -194,7 +194,7 @@ def to_number(value: Any, name: str) -> float:
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str):
-        text = value.strip().replace(",", ".")
+        text = _decimal_point(value.strip(), name)
         try:
             number = float(text)
         except ValueError:
@@ -204,6 +204,25 @@ def to_number(value: Any, name: str) -> float:
     if not math.isfinite(number):
         raise ProviderError(Reason.PARSE, f"field {name!r} is not a finite number")
     return number
+
+
+def _decimal_point(text: str, name: str) -> str:
+    """`text` with a decimal comma made a point and thousands separators dropped.
+
+    "12,5" is 12.5; with both marks the last one is the decimal ("1,234.5", "1.234,5"). A lone
+    comma before exactly three digits ("1,234") could be either, and a wrong guess would be a
+    balance off by a thousand times, so it is a `parse` error.
+    """
+    if "," not in text:
+        return text
+    if "." in text:
+        if text.rfind(",") > text.rfind("."):
+            return text.replace(".", "").replace(",", ".")
+        return text.replace(",", "")
+    whole, _, fraction = text.partition(",")
+    if "," in fraction or len(fraction) == 3:
+        raise ProviderError(Reason.PARSE, f"field {name!r} is an ambiguous number")
+    return f"{whole}.{fraction}"
 
 
 def to_text(value: Any, name: str) -> str:
