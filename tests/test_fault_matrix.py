@@ -25,6 +25,7 @@ from tests.metrics_text import value
 Start = Callable[[dict[str, Any]], RunningExporter]
 SCRAPE_TIMEOUT = 2.0  # the header Prometheus sends; the exporter answers by 1.5 s
 SLACK = 0.3
+HEADERS = {"X-Prometheus-Scrape-Timeout-Seconds": str(SCRAPE_TIMEOUT)}
 
 # fault -> the reason every faulty account must report (None: the account stays up)
 FAULTS: dict[Fault | str, Reason | None] = {
@@ -100,11 +101,7 @@ def test_fault(
     exporter = start_exporter({"accounts": entries})
 
     started = time.monotonic()
-    response = requests.get(
-        exporter.url + "/metrics",
-        headers={"X-Prometheus-Scrape-Timeout-Seconds": str(SCRAPE_TIMEOUT)},
-        timeout=10,
-    )
+    response = requests.get(exporter.url + "/metrics", headers=HEADERS, timeout=10)
     elapsed = time.monotonic() - started
     assert response.status_code == 200
     assert elapsed < SCRAPE_TIMEOUT - 0.5 + SLACK, elapsed
@@ -151,7 +148,7 @@ def _error_counts(exporter: RunningExporter, sim: Simulator) -> dict[str, dict[s
     """Each faulty account's error counts by reason, once each has counted one."""
     deadline = time.monotonic() + 10
     while True:
-        text = requests.get(exporter.url + "/metrics", timeout=10).text
+        text = requests.get(exporter.url + "/metrics", headers=HEADERS, timeout=10).text
         counts = {
             name: {
                 reason.value: value(

@@ -27,9 +27,7 @@ def secret_values(sim: Simulator) -> list[str]:
 
 
 def test_no_secret_anywhere(sim: Simulator, write_config: Write) -> None:
-    # Credentials that look like nothing else on the page, so a find means a leak.
-    for account in sim.accounts.values():
-        account.credentials = {k: f"SeCrEt-{account.name}-{k}" for k in account.credentials}
+    # The sample credentials are unique strings derived from each account's name.
     sim.set_fault("iletimerkezi-1", Fault.REVOKED)
     sim.set_fault("engagelab-1", Fault.HTML_5XX)
     accounts = [sim.exporter_account(name) for name in sim.accounts]
