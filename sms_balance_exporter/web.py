@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import html
+import json
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -55,6 +56,7 @@ class ExporterApp:
             "/": (("GET", "HEAD"), self.landing_page),
             "/metrics": (("GET", "HEAD"), self.metrics),
             "/probe": (("GET", "HEAD"), self.probe),
+            "/targets": (("GET", "HEAD"), self.targets),
             "/-/healthy": (("GET", "HEAD"), self.healthy),
             "/-/reload": (("POST", "PUT"), self.reload),
         }
@@ -100,6 +102,19 @@ class ExporterApp:
             # Never echo the target: it is whatever the caller typed.
             raise BadRequestError("unknown target: no account of that name is configured")
         return self._exposition(environ, [account], deadline, own_metrics=False)
+
+    def targets(self, environ: Environ) -> Response:
+        """Prometheus HTTP service discovery: one target per account, to be scraped through
+        /probe (the account name becomes `__param_target` by relabelling)."""
+        groups = [
+            {
+                "targets": [account.name],
+                "labels": {"provider": account.provider_id, "account": account.name},
+            }
+            for account in self._config().accounts
+        ]
+        body = json.dumps(groups, ensure_ascii=False).encode()
+        return Response(200, [("Content-Type", "application/json")], body)
 
     def healthy(self, environ: Environ) -> Response:
         return Response.text(200, "Healthy\n")
@@ -230,6 +245,7 @@ th, td {{ border: 1px solid #ccc; padding: 0.3em 0.8em; text-align: left; }}
 <p>Version {version}</p>
 <ul>
 <li><a href="metrics">Metrics</a> (queries every account)</li>
+<li><a href="targets">Targets</a> (Prometheus HTTP service discovery for /probe)</li>
 <li><a href="-/healthy">Health</a></li>
 <li>Probe one account: <code>probe?target=ACCOUNT</code></li>
 </ul>

@@ -285,3 +285,14 @@ def test_retry_after_is_honoured_without_calling(sim: Simulator, start_exporter:
     assert value(second, "sms_balance_scrape_errors_total", reason="rate_limited", **labels) == 1.0
     # Every other account was asked both times.
     assert all(sim.requests(n) == 2 for n in sim.accounts if n != "smsdev-1")
+
+
+def test_targets_for_http_service_discovery(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim, ["smsdev-1", "engagelab-1"]))
+    response = get(exporter, "/targets")
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == [
+        {"targets": ["smsdev-1"], "labels": {"provider": "smsdev", "account": "smsdev-1"}},
+        {"targets": ["engagelab-1"], "labels": {"provider": "engagelab", "account": "engagelab-1"}},
+    ]
+    assert sum(sim.requests(n) for n in sim.accounts) == 0  # discovery never calls a provider
