@@ -119,7 +119,7 @@ def query(config_file: str, output: str, log_level: str, log_format: str) -> Non
     """Ask every account once and print the result; exit 1 if any failed."""
     setup_logging(log_level if log_level != "info" else "error", log_format)
     config = _load(config_file)
-    service = BalanceService(UpstreamClient())
+    service = BalanceService(UpstreamClient(), provider_limit=config.concurrency_for)
     try:
         snapshots = service.query(config.accounts)
     finally:

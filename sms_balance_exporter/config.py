@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from sms_balance_exporter.envexpand import ExpansionError, expand
 from sms_balance_exporter.providers import PROVIDERS, Provider
 
 MAX_TIMEOUT_SECONDS = 300.0
+DEFAULT_PROVIDER_CONCURRENCY = 8
 
 
 class ConfigError(Exception):
@@ -54,9 +55,17 @@ class Account:
 class Config:
     path: str
     accounts: tuple[Account, ...]
+    # Balance queries in flight at once at one provider's API: "default" and per provider id.
+    provider_concurrency: Mapping[str, int] = field(
+        default_factory=lambda: {"default": DEFAULT_PROVIDER_CONCURRENCY}
+    )
 
     def account(self, name: str) -> Account | None:
         return next((a for a in self.accounts if a.name == name), None)
+
+    def concurrency_for(self, provider_id: str) -> int:
+        limits = self.provider_concurrency
+        return limits.get(provider_id, limits.get("default", DEFAULT_PROVIDER_CONCURRENCY))
 
 
 # ---- schema of the parts every account shares ----------------------------------------------
@@ -104,7 +113,7 @@ class _AccountCommon(_Strict):
 
 
 _COMMON_FIELDS = set(_AccountCommon.model_fields)
-_TOP_LEVEL_FIELDS = {"defaults", "accounts"}
+_TOP_LEVEL_FIELDS = {"defaults", "accounts", "provider_concurrency"}
 
 
 # ---- loading ---------------------------------------------------------------------------------
@@ -136,6 +145,7 @@ class _Loader:
         for key in sorted(set(raw) - _TOP_LEVEL_FIELDS, key=str):
             self.problem(f"key {key!r}", "unknown key" + _suggest(key, _TOP_LEVEL_FIELDS))
         defaults = self._defaults(self._expand(raw.get("defaults") or {}, "defaults"))
+        concurrency = self._provider_concurrency(raw.get("provider_concurrency") or {})
         accounts_raw = raw.get("accounts")
         if not isinstance(accounts_raw, list) or not accounts_raw:
             self.problem("accounts", "a non-empty list of accounts is required")
@@ -156,7 +166,7 @@ class _Loader:
             accounts.append(account)
         if self.problems:
             raise ConfigError(self.problems)
-        return Config(path=self.path, accounts=tuple(accounts))
+        return Config(path=self.path, accounts=tuple(accounts), provider_concurrency=concurrency)
 
     def read_yaml(self) -> Any:
         try:
@@ -192,6 +202,22 @@ class _Loader:
         except ValidationError as error:
             self._report(error, "defaults")
             return _Defaults()
+
+    def _provider_concurrency(self, raw: Any) -> dict[str, int]:
+        limits = {"default": DEFAULT_PROVIDER_CONCURRENCY}
+        if not isinstance(raw, dict):
+            self.problem("provider_concurrency", "must map 'default' or provider ids to numbers")
+            return limits
+        for key, value in raw.items():
+            where = f"provider_concurrency, field {key!r}"
+            if key != "default" and key not in PROVIDERS:
+                hint = _suggest(key, set(PROVIDERS) | {"default"})
+                self.problem(where, f"not 'default' nor a provider id{hint}")
+            elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+                self.problem(where, "must be a whole number from 1 to 1000")
+            else:
+                limits[key] = value
+        return limits
 
     def _account(self, index: int, entry: Any, defaults: _Defaults) -> Account | None:
         if not isinstance(entry, dict):

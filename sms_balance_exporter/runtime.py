@@ -34,7 +34,9 @@ class ExporterRuntime:
         self.last_reload_successful = True
         self.last_reload_success_time = time.time()  # the start-up load counts as one
         set_known_secrets(_secrets(self._config))
-        self.service = service or BalanceService(UpstreamClient())
+        self.service = service or BalanceService(
+            UpstreamClient(), provider_limit=lambda provider: self._config.concurrency_for(provider)
+        )
         self.app = ExporterApp(
             lambda: self._config,
             self.service,

@@ -7,12 +7,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from sms_balance_exporter.config import Account
+from sms_balance_exporter.config import DEFAULT_PROVIDER_CONCURRENCY, Account
 from sms_balance_exporter.providers import Balance, ProviderError, Reason
 from sms_balance_exporter.upstream import UpstreamClient
 
@@ -61,12 +61,22 @@ class BalanceService:
     """Runs balance queries on a bounded pool of worker threads."""
 
     def __init__(
-        self, client: UpstreamClient, max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+        self,
+        client: UpstreamClient,
+        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        provider_limit: Callable[[str], int] = lambda provider: DEFAULT_PROVIDER_CONCURRENCY,
     ) -> None:
+        """`max_concurrency` bounds the queries in flight in all; `provider_limit(id)` those
+        at one provider's API (read on every query, so a reloaded config applies at once)."""
         self._client = client
         self._pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="balance-query")
+        self._provider_limit = provider_limit
         self._lock = threading.Lock()
         self._states: dict[str, AccountState] = {}
+        # Per provider: queries running, and flights waiting for one of them to end. Waiting
+        # flights hold no thread, so one crowded provider never delays another's queries.
+        self._running: Counter[str] = Counter()
+        self._waiting: dict[str, deque[tuple[AccountState, float]]] = defaultdict(deque)
 
     def query(
         self, accounts: Sequence[Account], scrape_deadline: float | None = None
@@ -122,8 +132,33 @@ class BalanceService:
                     Reason.RATE_LIMITED, f"rate limited; not calling for another {wait:.0f}s"
                 )
                 return _done(QueryResult(None, error, 0.0, now))
-            state.flight = self._pool.submit(self._run, state, deadline)
-            return state.flight
+            flight: Future[QueryResult] = Future()
+            state.flight = flight
+            provider = account.provider_id
+            if self._running[provider] < self._provider_limit(provider):
+                self._start(state, deadline)
+            else:
+                self._waiting[provider].append((state, deadline))
+            return flight
+
+    def _start(self, state: AccountState, deadline: float) -> None:
+        """Run `state`'s flight on the pool. Called with the lock held."""
+        self._running[state.account.provider_id] += 1
+        self._pool.submit(self._fly, state, deadline)
+
+    def _fly(self, state: AccountState, deadline: float) -> None:
+        flight = state.flight
+        try:
+            result = self._run(state, deadline)
+        finally:
+            provider = state.account.provider_id
+            with self._lock:
+                self._running[provider] -= 1
+                waiting = self._waiting[provider]
+                while waiting and self._running[provider] < self._provider_limit(provider):
+                    self._start(*waiting.popleft())
+        if flight is not None:
+            flight.set_result(result)
 
     def _run(self, state: AccountState, deadline: float) -> QueryResult:
         account = state.account

@@ -168,3 +168,25 @@ def test_secret_values_never_in_error_messages(write_config: Write) -> None:
     found = "\n".join(problems(path))
     assert "field 'hash'" in found
     assert "SECRET" not in found
+
+
+def test_provider_concurrency(write_config: Write) -> None:
+    path = write_config({"provider_concurrency": {"default": 4, "twilio": 2}, "accounts": [ILETI]})
+    config = load_config(path, {})
+    assert config.concurrency_for("twilio") == 2
+    assert config.concurrency_for("iletimerkezi") == 4
+    assert load_config(write_config({"accounts": [ILETI]}), {}).concurrency_for("x") == 8
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"twilo": 2}, "provider_concurrency, field 'twilo': not 'default' nor a provider id"),
+        ({"default": 0}, "must be a whole number from 1 to 1000"),
+        ({"default": "many"}, "must be a whole number from 1 to 1000"),
+        ([1], "must map 'default' or provider ids to numbers"),
+    ],
+)
+def test_provider_concurrency_errors(write_config: Write, section: Any, message: str) -> None:
+    path = write_config({"provider_concurrency": section, "accounts": [ILETI]})
+    assert any(message in p for p in problems(path))

@@ -12,7 +12,7 @@ import pytest
 import requests
 import yaml
 
-from sms_balance_exporter.simulator import Fault, Simulator
+from sms_balance_exporter.simulator import TWINS, Fault, Simulator, simulator
 from tests.conftest import RunningExporter, require_binary, sim_config
 from tests.metrics_text import series, value
 
@@ -296,3 +296,26 @@ def test_targets_for_http_service_discovery(sim: Simulator, start_exporter: Star
         {"targets": ["engagelab-1"], "labels": {"provider": "engagelab", "account": "engagelab-1"}},
     ]
     assert sum(sim.requests(n) for n in sim.accounts) == 0  # discovery never calls a provider
+
+
+def test_provider_concurrency_limit(start_exporter: Start) -> None:
+    twin = TWINS["smsdev"]()
+    crowded = [twin.sample_account(f"smsdev-{i}") for i in range(6)]
+    other = TWINS["engagelab"]().sample_account("engagelab-1")
+    for account in [*crowded, other]:
+        account.latency = 0.3
+    with simulator([*crowded, other]) as sim:
+        config = sim_config(sim)
+        config["provider_concurrency"] = {"default": 8, "smsdev": 2}
+        exporter = start_exporter(config)
+        text = get(exporter, "/metrics").text
+    assert sim.peak_in_flight["smsdev"] == 2  # six accounts, two at a time
+    assert all(sim.requests(a.name) == 1 for a in crowded)
+    assert all(
+        value(text, "sms_balance_up", provider="smsdev", account=a.name) == 1.0 for a in crowded
+    )
+    # The crowded provider's queue does not delay another provider's account.
+    duration = value(
+        text, "sms_balance_scrape_duration_seconds", provider="engagelab", account="engagelab-1"
+    )
+    assert duration is not None and duration < 0.3 + 0.2

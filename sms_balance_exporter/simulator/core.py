@@ -13,6 +13,7 @@ import struct
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -195,6 +196,8 @@ class Simulator:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
             self._scheme = "https"
         self.redirect_hits = 0
+        self._in_flight: Counter[str] = Counter()
+        self.peak_in_flight: Counter[str] = Counter()  # most requests at once, per provider
         self._thread: threading.Thread | None = None
 
     # -- control ------------------------------------------------------------------------------
@@ -276,9 +279,17 @@ class Simulator:
             return
         with self._lock:
             account.requests += 1
-        if account.latency and self._stopping.wait(account.latency):
-            return
-        self._answer(account, twin, handler)
+            self._in_flight[provider] += 1
+            self.peak_in_flight[provider] = max(
+                self.peak_in_flight[provider], self._in_flight[provider]
+            )
+        try:
+            if account.latency and self._stopping.wait(account.latency):
+                return
+            self._answer(account, twin, handler)
+        finally:
+            with self._lock:
+                self._in_flight[provider] -= 1
 
     def _find(self, provider: str, credentials: dict[str, str] | None) -> SimAccount | None:
         if not credentials:
