@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -135,24 +136,26 @@ def _tls_context(config: _TlsServerConfig, base: Path, path: str) -> ssl.SSLCont
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = _TLS_VERSIONS[config.min_version]
     context.maximum_version = _TLS_VERSIONS[config.max_version]
-    try:
-        context.load_cert_chain(resolve(config.cert_file), resolve(config.key_file))
-    except (OSError, ssl.SSLError) as error:
-        reason = getattr(error, "strerror", None) or getattr(error, "reason", None) or error
-        raise WebConfigError(
-            f"{path}: tls_server_config: cannot load cert_file/key_file: {reason}"
-        ) from None
+    _load(
+        path,
+        "cert_file/key_file",
+        lambda: context.load_cert_chain(resolve(config.cert_file), resolve(config.key_file)),
+    )
     if config.client_ca_file:
-        try:
-            context.load_verify_locations(resolve(config.client_ca_file))
-        except (OSError, ssl.SSLError) as error:
-            reason = getattr(error, "strerror", None) or getattr(error, "reason", None) or error
-            raise WebConfigError(
-                f"{path}: tls_server_config: cannot load client_ca_file: {reason}"
-            ) from None
+        ca_file = resolve(config.client_ca_file)
+        _load(path, "client_ca_file", lambda: context.load_verify_locations(ca_file))
     context.verify_mode = {
         ClientAuth.NO_CLIENT_CERT: ssl.CERT_NONE,
         ClientAuth.VERIFY_CLIENT_CERT_IF_GIVEN: ssl.CERT_OPTIONAL,
         ClientAuth.REQUIRE_AND_VERIFY_CLIENT_CERT: ssl.CERT_REQUIRED,
     }[config.client_auth_type]
     return context
+
+
+def _load(path: str, what: str, load: Callable[[], None]) -> None:
+    """Run `load`, turning a missing or unreadable file into a `WebConfigError`."""
+    try:
+        load()
+    except (OSError, ssl.SSLError) as error:
+        reason = getattr(error, "strerror", None) or getattr(error, "reason", None) or error
+        raise WebConfigError(f"{path}: tls_server_config: cannot load {what}: {reason}") from None
