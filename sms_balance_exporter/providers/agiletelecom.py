@@ -16,12 +16,12 @@ Errors are JSend bodies, documented under HTTP 5xx::
     {"status": "error", "message": "Number check service unavailable", "code": 9}
 
 Only `code` is read: the documented message is copied from another service. Codes 1 and 11
-(wrong credentials, user not found) and 100 (source IP not allowed) are auth failures; 2
-(insufficient credit), 8 (server error), 9 (timeout) and any other code are provider errors.
-Which HTTP status carries an auth failure is UNCONFIRMED (the newer API uses 401, 403 for a
-non-whitelisted IP, 429 for rate limits), so the body decides under any status, also 200
-(`status` "error" or "fail", or a `code` without `credit`); a body without a known code falls
-back to the HTTP status.
+(wrong credentials, user not found) and 100 (source IP not allowed) are auth failures under
+any status; 2 (insufficient credit), 8 (server error), 9 (timeout), unknown codes and a body
+without a code are provider errors unless the HTTP status is 401/403 (`auth`) or 429
+(`rate_limited`). Which HTTP status carries an auth failure is UNCONFIRMED (the newer API uses
+401, 403 for a non-whitelisted IP, 429 for rate limits), so an error body is a failure under
+any status, also 200 (`status` "error" or "fail", or a `code` without `credit`).
 
 Exposition::
 
@@ -36,20 +36,21 @@ from pydantic import model_validator
 
 from sms_balance_exporter.providers.base import (
     Balance,
+    ErrorCodes,
     HttpRequest,
     HttpResponse,
     Provider,
-    ProviderError,
     Reason,
+    coded_error,
     dig,
+    error_code,
     json_object,
     raise_for_status,
     to_number,
-    unrecognised_error,
 )
 from sms_balance_exporter.secret import Secret
 
-_ERROR_CODES = {
+_ERROR_CODES: ErrorCodes = {
     1: (Reason.AUTH, "wrong credentials"),
     11: (Reason.AUTH, "user not found (wrong credentials)"),
     100: (Reason.AUTH, "source IP is not allowed"),
@@ -100,7 +101,7 @@ class AgileTelecom(Provider):
     def read_balance(self, response: HttpResponse) -> Balance:
         body = json_object(response)
         if _is_error(body):
-            raise _error(body.get("code"), response.status)
+            raise coded_error(error_code(body.get("code")), _ERROR_CODES, response.status)
         raise_for_status(response)
         return Balance(amount=to_number(dig(body, "credit"), "credit"), currency="EUR")
 
@@ -110,15 +111,3 @@ def _is_error(body: dict[str, Any]) -> bool:
     if isinstance(status, str) and status.strip().lower() in ("error", "fail"):
         return True
     return "credit" not in body and body.get("code") is not None
-
-
-def _error(raw_code: Any, status: int) -> ProviderError:
-    try:
-        code: int | None = int(to_number(raw_code, "code"))
-    except ProviderError:
-        code = None
-    if code is not None and code in _ERROR_CODES:
-        reason, meaning = _ERROR_CODES[code]
-        return ProviderError(reason, f"error code {code}: {meaning}")
-    what = "an error without a numeric code" if code is None else f"error code {code}"
-    return unrecognised_error(what, status)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -150,6 +150,46 @@ def unrecognised_error(what: str, http_status: int) -> ProviderError:
     if by_status is not None and by_status.reason in (Reason.AUTH, Reason.RATE_LIMITED):
         return ProviderError(by_status.reason, f"{by_status.message} ({what})")
     return ProviderError(Reason.PROVIDER, f"provider returned {what}")
+
+
+# What a provider documents its error codes to mean: code -> (reason, meaning).
+ErrorCodes = Mapping[int, tuple[Reason, str]]
+
+_MAX_ERROR_CODE = 1_000_000_000
+
+
+def error_code(value: Any) -> int | None:
+    """An error code sent as a number or a numeric string, or None when there is none. A code
+    is a short integer: anything else (a fraction, a 300-digit number) counts as no code."""
+    try:
+        number = to_number(value, "code")
+    except ProviderError:
+        return None
+    return int(number) if number.is_integer() and abs(number) < _MAX_ERROR_CODE else None
+
+
+def coded_error(code: int | None, codes: ErrorCodes, http_status: int) -> ProviderError:
+    """The failure an error code means. A documented auth or rate-limit code says so whatever
+    the HTTP status; any other code (documented or not), or none, goes by the status where that
+    says auth or rate limiting, else it is a `provider` error (`unrecognised_error`)."""
+    if code is None:
+        return unrecognised_error("an error without a numeric code", http_status)
+    reason, meaning = codes.get(code, (Reason.PROVIDER, ""))
+    if reason in (Reason.AUTH, Reason.RATE_LIMITED):
+        return ProviderError(reason, f"error code {code}: {meaning}")
+    return unrecognised_error(
+        f"error code {code}" + (f" ({meaning})" if meaning else ""), http_status
+    )
+
+
+def most_telling(failures: Sequence[ProviderError]) -> ProviderError:
+    """Of the errors one answer lists, the one to report: auth, then rate limiting, else the
+    first (a rejected key matters more than whatever else went wrong)."""
+    for reason in (Reason.AUTH, Reason.RATE_LIMITED):
+        for failure in failures:
+            if failure.reason is reason:
+                return failure
+    return failures[0]
 
 
 def raise_for_status(response: HttpResponse) -> None:

@@ -49,6 +49,7 @@ from sms_balance_exporter.providers.base import (
     ProviderError,
     Reason,
     dig,
+    error_code,
     json_object,
     raise_for_status,
     status_error,
@@ -127,11 +128,8 @@ def _problem_error(body: dict[str, Any], http_status: int) -> ProviderError:
 
 def _body_status(body: dict[str, Any]) -> int:
     """The body's `status` where it is an HTTP error status, else 200 (says nothing)."""
-    try:
-        number = to_number(body.get("status"), "status")
-    except ProviderError:
-        return 200
-    return int(number) if number.is_integer() and 400 <= number < 600 else 200
+    status = error_code(body.get("status"))
+    return status if status is not None and 400 <= status < 600 else 200
 
 
 def _error_type(value: Any) -> str | None:

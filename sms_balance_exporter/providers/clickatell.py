@@ -36,23 +36,22 @@ from typing import Any, ClassVar
 
 from sms_balance_exporter.providers.base import (
     Balance,
+    ErrorCodes,
     HttpRequest,
     HttpResponse,
     Provider,
-    ProviderError,
     Reason,
+    coded_error,
     dig,
+    error_code,
     json_object,
     raise_for_status,
     to_number,
     to_text,
-    unrecognised_error,
 )
 from sms_balance_exporter.secret import Secret
 
-_MAX_CODE = 1_000_000_000
-
-_ERROR_CODES = {
+_ERROR_CODES: ErrorCodes = {
     1: (Reason.AUTH, "invalid or missing integration API key"),
     2: (Reason.AUTH, "account is not active"),
     3: (Reason.AUTH, "integration is not active"),
@@ -88,7 +87,7 @@ class Clickatell(Provider):
         body = json_object(response)
         error = body.get("error")
         if body.get("errorCode") is not None or error not in (None, "", False):
-            raise _error(_error_code(body), response.status)
+            raise coded_error(_error_code(body), _ERROR_CODES, response.status)
         raise_for_status(response)
         balance = to_number(dig(body, "balance"), "balance")
         return Balance(amount=balance, currency=to_text(dig(body, "currency"), "currency"))
@@ -100,20 +99,4 @@ def _error_code(body: dict[str, Any]) -> int | None:
     raw = body.get("errorCode")
     if raw is None and isinstance(error, dict):
         raw = error.get("code")
-    try:
-        number = to_number(raw, "code")
-    except ProviderError:
-        return None
-    # A code is a short integer; anything else is no code (and no 300-digit message).
-    return int(number) if number.is_integer() and abs(number) < _MAX_CODE else None
-
-
-def _error(code: int | None, status: int) -> ProviderError:
-    if code is None:
-        return unrecognised_error("an error without a numeric code", status)
-    if code in _ERROR_CODES:
-        reason, meaning = _ERROR_CODES[code]
-        if reason is Reason.PROVIDER:
-            return unrecognised_error(f"error code {code} ({meaning})", status)
-        return ProviderError(reason, f"error code {code}: {meaning}")
-    return unrecognised_error(f"error code {code}", status)
+    return error_code(raw)

@@ -18,8 +18,9 @@ The API reports no currency (UNCONFIRMED which one it is), so it comes from the 
 
 Errors are HTTP 4xx/5xx with `{"code": <int>, "message": <str>}`: 2001 (bad token, merchant
 missing; HTTP 401) and 2002 (token expired or disabled, HTTP 401; merchant deleted, HTTP 403)
-are auth failures, 1000 (HTTP 500) is an internal error. The same body under HTTP 200 is a
-failure too; an unknown code is read by its HTTP status where that says auth or rate limit.
+are auth failures; 1000 (internal error, HTTP 500), unknown and non-numeric codes are
+`provider` unless the HTTP status is 401/403 (`auth`) or 429 (`rate_limited`). The same body
+under HTTP 200 is a failure too.
 
 Exposition::
 
@@ -36,15 +37,17 @@ from pydantic import AfterValidator, StringConstraints
 
 from sms_balance_exporter.providers.base import (
     Balance,
+    ErrorCodes,
     HttpRequest,
     HttpResponse,
     Provider,
     ProviderError,
     Reason,
+    coded_error,
+    error_code,
     json_object,
     raise_for_status,
     to_number,
-    unrecognised_error,
 )
 from sms_balance_exporter.secret import Secret
 
@@ -64,7 +67,7 @@ CurrencyCode = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True), AfterValidator(_currency_code)
 ]
 
-_ERROR_CODES = {
+_ERROR_CODES: ErrorCodes = {
     2001: (Reason.AUTH, "invalid token or merchant missing"),
     2002: (Reason.AUTH, "token expired or disabled, or merchant deleted"),
     1000: (Reason.PROVIDER, "internal error"),
@@ -94,9 +97,9 @@ class EngageLab(Provider):
         body = json_object(response)
         # Success bodies carry no `code`; a zero code is tolerated as "no error".
         if body.get("code") is not None:
-            code = _error_code(body["code"])
+            code = error_code(body["code"])
             if code != 0:
-                raise _error(code, response.status)
+                raise coded_error(code, _ERROR_CODES, response.status)
         raise_for_status(response)
         amount = _scaled(body, "balance")
         if amount is None:
@@ -115,19 +118,3 @@ def _scaled(body: dict[str, Any], name: str) -> float | None:
     if plain is not None:
         return to_number(plain, name)
     return None
-
-
-def _error_code(value: Any) -> int | None:
-    """The numeric error code, or None when it is not a number."""
-    try:
-        return int(to_number(value, "code"))
-    except ProviderError:
-        return None
-
-
-def _error(code: int | None, status: int) -> ProviderError:
-    if code is not None and code in _ERROR_CODES:
-        reason, meaning = _ERROR_CODES[code]
-        return ProviderError(reason, f"error code {code}: {meaning}")
-    what = "a non-numeric error code" if code is None else f"error code {code}"
-    return unrecognised_error(what, status)

@@ -39,17 +39,20 @@ from typing import Any, ClassVar
 
 from sms_balance_exporter.providers.base import (
     Balance,
+    ErrorCodes,
     HttpRequest,
     HttpResponse,
     Provider,
     ProviderError,
     Reason,
+    coded_error,
     dig,
+    error_code,
     json_object,
+    most_telling,
     raise_for_status,
     to_number,
     to_text,
-    unrecognised_error,
 )
 from sms_balance_exporter.secret import Secret
 
@@ -66,9 +69,7 @@ _UNITS = {
 # A word or a code: it becomes a label value, so no spaces or punctuation.
 _UNIT_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
-_MAX_CODE = 1_000_000_000
-
-_ERROR_CODES = {
+_ERROR_CODES: ErrorCodes = {
     2: (Reason.AUTH, "request not allowed (access key rejected)"),
     9: (Reason.PROVIDER, "missing parameters"),
     10: (Reason.PROVIDER, "invalid parameters"),
@@ -118,32 +119,11 @@ def _currency(unit: str) -> str:
 def _errors_error(errors: Any, status: int) -> ProviderError:
     """The failure an `errors` value means: an auth or rate-limit entry wins over the rest."""
     entries = errors if isinstance(errors, list) and errors else [errors]
-    failures = [_error(_entry_code(entry), status) for entry in entries]
-    for reason in (Reason.AUTH, Reason.RATE_LIMITED):
-        for failure in failures:
-            if failure.reason is reason:
-                return failure
-    return failures[0]
+    return most_telling(
+        [coded_error(_entry_code(entry), _ERROR_CODES, status) for entry in entries]
+    )
 
 
 def _entry_code(entry: Any) -> int | None:
     """The integer `code` of one error entry, or None when there is none."""
-    if not isinstance(entry, dict):
-        return None
-    try:
-        number = to_number(entry.get("code"), "code")
-    except ProviderError:
-        return None
-    # A code is a short integer; anything else is no code (and no 300-digit message).
-    return int(number) if number.is_integer() and abs(number) < _MAX_CODE else None
-
-
-def _error(code: int | None, status: int) -> ProviderError:
-    if code is None:
-        return unrecognised_error("an error without a numeric code", status)
-    if code in _ERROR_CODES:
-        reason, meaning = _ERROR_CODES[code]
-        if reason is Reason.AUTH:
-            return ProviderError(reason, f"error code {code}: {meaning}")
-        return unrecognised_error(f"error code {code} ({meaning})", status)
-    return unrecognised_error(f"error code {code}", status)
+    return error_code(entry.get("code")) if isinstance(entry, dict) else None

@@ -15,9 +15,9 @@ Errors carry `error` and `message`; only `error` is read. The legacy API's numer
 (from SMSAPI's own clients): 101 (invalid authorization info), 102 (invalid username or
 password), 105 (IP not on the allow-list) and 110 (action not allowed for this account) are
 `auth`; 202 (too many simultaneous requests) is `rate_limited`; 103 (insufficient credits)
-is `provider`, as no credential is wrong; any other code is `provider` unless the HTTP
-status says auth or rate limiting. An error body is a failure whatever the HTTP status, 200
-included.
+is `provider`, as no credential is wrong, and so is any other code, unless the HTTP status
+is 401/403 (`auth`) or 429 (`rate_limited`). An error body is a failure whatever the HTTP
+status, 200 included.
 
 UNCONFIRMED, so every plausible variant is accepted: `points` as a number or a numeric
 string; `error` as a number, a numeric string, or a string tag (the REST clients read
@@ -36,12 +36,15 @@ from typing import Any, ClassVar
 
 from sms_balance_exporter.providers.base import (
     Balance,
+    ErrorCodes,
     HttpRequest,
     HttpResponse,
     Provider,
     ProviderError,
     Reason,
+    coded_error,
     dig,
+    error_code,
     json_object,
     raise_for_status,
     to_number,
@@ -49,7 +52,7 @@ from sms_balance_exporter.providers.base import (
 )
 from sms_balance_exporter.secret import Secret
 
-_ERROR_CODES = {
+_ERROR_CODES: ErrorCodes = {
     101: (Reason.AUTH, "invalid authorization info (token rejected)"),
     102: (Reason.AUTH, "invalid username or password"),
     105: (Reason.AUTH, "IP address not allowed"),
@@ -96,12 +99,9 @@ def _has_error(value: Any) -> bool:
 
 def _error(value: Any, http_status: int) -> ProviderError:
     """The failure an `error` field means: its code or tag, else its HTTP status."""
-    code = _numeric_code(value)
+    code = error_code(value)
     if code is not None:
-        if code in _ERROR_CODES:
-            reason, meaning = _ERROR_CODES[code]
-            return ProviderError(reason, f"error {code}: {meaning}")
-        return unrecognised_error(f"error {code}", http_status)
+        return coded_error(code, _ERROR_CODES, http_status)
     if isinstance(value, str):
         tag = value.strip()
         if tag.lower() in _AUTH_TAGS:
@@ -109,14 +109,3 @@ def _error(value: Any, http_status: int) -> ProviderError:
         if len(tag) <= _MAX_TAG_LENGTH and tag.isprintable():
             return unrecognised_error(f"error {tag}", http_status)
     return unrecognised_error("an unreadable error", http_status)
-
-
-def _numeric_code(value: Any) -> int | None:
-    """`error` as an integer code, or None when it is not one (a tag, an object)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None

@@ -25,25 +25,26 @@ Exposition::
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from sms_balance_exporter.providers.base import (
     Balance,
+    ErrorCodes,
     HttpRequest,
     HttpResponse,
     Provider,
-    ProviderError,
     Reason,
+    coded_error,
     dig,
+    error_code,
     json_object,
     raise_for_status,
     to_number,
     to_text,
-    unrecognised_error,
 )
 from sms_balance_exporter.secret import Secret
 
-_ERROR_CODES = {
+_ERROR_CODES: ErrorCodes = {
     401: (Reason.AUTH, "username or API v2 key rejected"),
     403: (Reason.AUTH, "access forbidden"),
     429: (Reason.RATE_LIMITED, "rate limited"),
@@ -74,21 +75,9 @@ class Textmagic(Provider):
     def read_balance(self, response: HttpResponse) -> Balance:
         body = json_object(response)
         if body.get("code") is not None and "balance" not in body:
-            raise _error(body["code"], response.status)
+            raise coded_error(error_code(body["code"]), _ERROR_CODES, response.status)
         raise_for_status(response)
         return Balance(
             amount=to_number(dig(body, "balance"), "balance"),
             currency=to_text(dig(body, "currency", "id"), "currency.id").upper(),
         )
-
-
-def _error(raw_code: Any, http_status: int) -> ProviderError:
-    try:
-        code: int | None = int(to_number(raw_code, "code"))
-    except ProviderError:
-        code = None
-    if code is not None and code in _ERROR_CODES:
-        reason, meaning = _ERROR_CODES[code]
-        return ProviderError(reason, f"error code {code}: {meaning}")
-    what = "an error without a numeric code" if code is None else f"error code {code}"
-    return unrecognised_error(what, http_status)

@@ -38,17 +38,18 @@ from pydantic import BeforeValidator
 
 from sms_balance_exporter.providers.base import (
     Balance,
+    ErrorCodes,
     HttpRequest,
     HttpResponse,
     Provider,
-    ProviderError,
     Reason,
+    coded_error,
     dig,
+    error_code,
     json_object,
     raise_for_status,
     to_number,
     to_text,
-    unrecognised_error,
 )
 from sms_balance_exporter.secret import Secret
 
@@ -68,7 +69,7 @@ def _account_sid(value: Any) -> Any:
 AccountSid = Annotated[Secret, BeforeValidator(_account_sid)]
 
 
-_ERROR_CODES = {
+_ERROR_CODES: ErrorCodes = {
     20003: (Reason.AUTH, "authentication failed (wrong account SID or auth token)"),
     20429: (Reason.RATE_LIMITED, "too many requests"),
     20404: (
@@ -104,19 +105,7 @@ class Twilio(Provider):
         body = json_object(response)
         # Success bodies carry no `code`; every error body does.
         if body.get("code") is not None:
-            raise _error(body["code"], response.status)
+            raise coded_error(error_code(body["code"]), _ERROR_CODES, response.status)
         raise_for_status(response)
         amount = to_number(dig(body, "balance"), "balance")
         return Balance(amount=amount, currency=to_text(dig(body, "currency"), "currency"))
-
-
-def _error(raw_code: Any, status: int) -> ProviderError:
-    try:
-        code: int | None = int(to_number(raw_code, "code"))
-    except ProviderError:
-        code = None
-    if code is not None and code in _ERROR_CODES:
-        reason, meaning = _ERROR_CODES[code]
-        return ProviderError(reason, f"error {code}: {meaning}")
-    what = "an error without a numeric code" if code is None else f"error {code}"
-    return unrecognised_error(what, status)

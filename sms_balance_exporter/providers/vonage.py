@@ -37,12 +37,15 @@ from typing import Any, ClassVar
 
 from sms_balance_exporter.providers.base import (
     Balance,
+    ErrorCodes,
     HttpRequest,
     HttpResponse,
     Provider,
     ProviderError,
     Reason,
+    coded_error,
     dig,
+    error_code,
     json_object,
     raise_for_status,
     to_number,
@@ -64,6 +67,12 @@ _AUTH_ERRORS = frozenset(
 )
 # The provider's text is not echoed: only a short error name of these characters.
 _ERROR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# The legacy `error-code`s reuse HTTP status numbers.
+_LEGACY_CODES: ErrorCodes = {
+    401: (Reason.AUTH, "credentials rejected"),
+    403: (Reason.AUTH, "credentials rejected"),
+    429: (Reason.RATE_LIMITED, "rate limited"),
+}
 
 
 class Vonage(Provider):
@@ -90,7 +99,7 @@ class Vonage(Provider):
             raise _problem_error(body.get("type"), response.status)
         legacy_code = body.get("error-code")
         if legacy_code is not None and str(legacy_code).strip() != "200":
-            raise _legacy_error(legacy_code, response.status)
+            raise coded_error(error_code(legacy_code), _LEGACY_CODES, response.status)
         raise_for_status(response)
         return Balance(amount=to_number(dig(body, "value"), "value"), currency="EUR")
 
@@ -115,18 +124,3 @@ def _error_name(problem_type: Any) -> str | None:
     text = problem_type.strip()
     name = text.rpartition("#")[2] if "#" in text else text.rstrip("/").rpartition("/")[2]
     return name if _ERROR_NAME.fullmatch(name) else None
-
-
-def _legacy_error(raw_code: Any, status: int) -> ProviderError:
-    try:
-        code: int | None = int(to_number(raw_code, "error-code"))
-    except ProviderError:
-        code = None
-    if code is None:
-        return unrecognised_error("an error-code that is not a number", status)
-    # The legacy codes reuse HTTP status numbers.
-    if code in (401, 403):
-        return ProviderError(Reason.AUTH, f"error-code {code}: credentials rejected")
-    if code == 429:
-        return ProviderError(Reason.RATE_LIMITED, f"error-code {code}: rate limited")
-    return unrecognised_error(f"error-code {code}", status)

@@ -120,6 +120,8 @@ def test_any_2xx_is_success(status: int) -> None:
         (200, 8, Reason.PROVIDER),
         (401, 42, Reason.AUTH),  # unknown code: the status says auth
         (429, 42, Reason.RATE_LIMITED),
+        (401, 2, Reason.AUTH),  # a documented provider code: the status still says auth
+        (429, 8, Reason.RATE_LIMITED),
         (500, None, Reason.PROVIDER),
         (500, "x", Reason.PROVIDER),
         (401, None, Reason.AUTH),

@@ -152,6 +152,8 @@ def test_unknown_fields_are_rejected() -> None:
         (200, 3001, Reason.PROVIDER),
         (401, 3001, Reason.AUTH),  # unknown code: the status says auth
         (429, 3001, Reason.RATE_LIMITED),
+        (403, 1000, Reason.AUTH),  # a documented provider code: the status still says auth
+        (429, 1000, Reason.RATE_LIMITED),
         (500, "oops", Reason.PROVIDER),
         (401, "oops", Reason.AUTH),
     ],

@@ -133,6 +133,8 @@ def test_null_error_field_is_no_error() -> None:
         (500, 8, Reason.PROVIDER),  # unknown codes go by the HTTP status
         (401, 4242, Reason.AUTH),
         (429, 4242, Reason.RATE_LIMITED),
+        (401, 103, Reason.AUTH),  # a documented provider code: the status still says auth
+        (429, 103, Reason.RATE_LIMITED),
     ],
 )
 def test_numeric_error_codes(status: int, code: object, reason: Reason) -> None:

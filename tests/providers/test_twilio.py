@@ -176,6 +176,7 @@ def test_extra_fields_and_no_account_sid_are_fine() -> None:
         (403, 20008, Reason.AUTH),  # unknown code: the status says auth
         (401, 99999, Reason.AUTH),
         (429, 12345, Reason.RATE_LIMITED),
+        (401, 20404, Reason.AUTH),  # a documented provider code: the status still says auth
         (400, "x", Reason.PROVIDER),
         (401, "x", Reason.AUTH),
         (200, True, Reason.PROVIDER),
