@@ -203,7 +203,8 @@ def json_body(response: HttpResponse) -> Any:
     """The decoded JSON body, or a `parse` error."""
     try:
         return json.loads(response.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    # ValueError also covers an integer of more digits than Python converts (4300).
+    except (UnicodeDecodeError, ValueError, RecursionError):
         problem = "empty body" if not response.body.strip() else "body is not JSON"
         raise ProviderError(Reason.PARSE, problem) from None
 
@@ -232,7 +233,10 @@ def to_number(value: Any, name: str) -> float:
     if isinstance(value, bool):
         raise ProviderError(Reason.PARSE, f"field {name!r} is a boolean, not a number")
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            raise ProviderError(Reason.PARSE, f"field {name!r} is out of range") from None
     elif isinstance(value, str):
         text = _decimal_point(value.strip(), name)
         try:

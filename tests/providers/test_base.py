@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from sms_balance_exporter.providers import ProviderError, Reason
-from sms_balance_exporter.providers.base import to_number
+from sms_balance_exporter.providers import HttpResponse, ProviderError, Reason
+from sms_balance_exporter.providers.base import json_body, to_number
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,17 @@ def test_not_numbers(raw: object) -> None:
         to_number(raw, "balance")
     assert caught.value.reason is Reason.PARSE
     assert "'balance'" in caught.value.message
+
+
+def test_huge_numbers_are_parse_errors() -> None:
+    with pytest.raises(ProviderError) as caught:
+        to_number(10**400, "balance")
+    assert caught.value.reason is Reason.PARSE
+
+
+def test_json_with_an_integer_too_long_to_convert() -> None:
+    body = b'{"balance": ' + b"9" * 5000 + b"}"
+    response = HttpResponse(status=200, headers={}, body=body)
+    with pytest.raises(ProviderError) as caught:
+        json_body(response)
+    assert caught.value.reason is Reason.PARSE
