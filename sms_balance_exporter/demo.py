@@ -1,5 +1,5 @@
 """`demo`: the simulator with one healthy account of every built-in provider, plus one that
-runs low, and the exporter's config pointing at it."""
+runs low and one read through the `generic` provider, and the exporter's config pointing at it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from sms_balance_exporter.simulator import TWINS, SimAccount, Simulator, simulat
 
 LOW_ACCOUNT = "iletimerkezi-low"
 LOW_SHARE = 0.2  # each demo account warns at a fifth of its starting balance
+# A simulated Gateway360 account the exporter reads with the `generic` provider.
+GENERIC_ACCOUNT = "generic-demo"
 
 
 def demo_simulator() -> Simulator:
@@ -19,16 +21,39 @@ def demo_simulator() -> Simulator:
     low.balance = 0.1 * healthy.balance  # already below its threshold: a low-balance case
     low.drift_per_hour = 4 * healthy.drift_per_hour  # empty within hours: a forecast case
     accounts.append(low)
+    accounts.append(TWINS["gateway360"]().sample_account(GENERIC_ACCOUNT))
     return simulator(accounts)
 
 
 def demo_config(sim: Simulator) -> Config:
     accounts: list[dict[str, Any]] = []
     for name, account in sim.accounts.items():
-        entry = sim.exporter_account(name)
+        if name == GENERIC_ACCOUNT:
+            entry = _generic_gateway360(sim, account)
+        else:
+            entry = sim.exporter_account(name)
         entry["low_balance"] = _threshold(account, sim.accounts)
         accounts.append(entry)
     return config_from_data({"accounts": accounts}, source="<demo>")
+
+
+def _generic_gateway360(sim: Simulator, account: SimAccount) -> dict[str, Any]:
+    """Gateway360's balance call written out for the `generic` provider (README's example)."""
+    return {
+        "name": account.name,
+        "provider": "generic",
+        "base_url": sim.base_url(account.provider),
+        "api_key": account.credentials["api_key"],
+        "request": {
+            "method": "POST",
+            "path": "/api/3.0/account/get-balance",
+            "headers": {"Accept": "application/json"},
+            "json": {"api_key": "{api_key}"},
+        },
+        "success": {"field": "status", "equals": "ok"},
+        "auth_failure": {"field": "error_id", "equals": "UNAUTHORIZED"},
+        "balance": {"amount": "result.balance", "currency": "result.currency"},
+    }
 
 
 def _threshold(account: SimAccount, accounts: dict[str, SimAccount]) -> dict[str, float]:

@@ -33,7 +33,9 @@ def fetch(sim: Simulator, name: str, timeout: float = 5.0) -> object:
 
 
 def test_every_provider_has_a_twin() -> None:
-    assert set(TWINS) == set(PROVIDERS)
+    # `generic` has no wire format of its own: tests/providers/test_generic.py runs it
+    # against the other providers' twins and a fake API of a provider not shipped.
+    assert set(TWINS) == set(PROVIDERS) - {"generic"}
 
 
 @pytest.mark.parametrize("provider_id", sorted(TWINS))

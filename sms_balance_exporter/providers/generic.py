@@ -1,0 +1,689 @@
+"""A provider configured entirely in YAML, for balance APIs the exporter does not ship.
+
+Config (every key but `base_url` and `balance` is optional)::
+
+    - name: acme
+      provider: generic
+      base_url: https://api.acme.example       # required: where `request.path` is sent
+      username: ${ACME_USER}                    # credentials: username, password, token,
+      api_key_file: /run/secrets/acme           # api_key, secret (each also as X_file)
+      request:
+        method: POST                            # GET (default) or POST
+        path: /v2/balance                       # appended to base_url
+        headers: {Accept: application/json, X-Key: "{api_key}"}
+        query: {user: "{username}"}
+        json: {auth: {key: "{api_key}"}}        # POST only; any JSON
+      auth:                                     # basic (username + password), bearer (token),
+        type: header                            # or header (name + value)
+        name: X-Api-Key
+        value: "{api_key}"
+      success: {status: 200, field: status, equals: ok}   # default: any HTTP 2xx
+      auth_failure: {field: error.code, equals: 401}     # HTTP 401/403 are always auth
+      balance:
+        amount: data.balance                    # paths: keys, list indices, list selectors:
+        currency: data.currency                 #   data.items[0].value, plan[type=sms].credits
+        # fixed_currency: EUR                   # instead of `currency`
+        messages: data.sms
+        gift: data.bonus
+
+`{name}` in the path, a header, query or auth value or a JSON string is the credential `name`
+(`{{` and `}}` are literal braces); credentials are secrets, redacted in every message, and
+percent-encoded in the path. An unknown placeholder, one naming an unset credential, a credential
+nothing uses, a malformed path or a `balance` without `amount` or `messages` is a config error.
+
+Reasons: `auth_failure` met is `auth`. Otherwise, when `success` is not met: an HTTP status
+that says something on its own decides (401/403 `auth`, 429 `rate_limited`, other non-2xx
+`http`), else it is `provider`. A body that is not JSON, or lacks a field the success condition
+or the balance is read from, is `parse`; numbers may be JSON numbers or numeric strings.
+
+Exposition::
+
+    sms_balance_amount{account="acme",currency="EUR",provider="generic"} 350.12
+    sms_balance_messages{account="newsletter-sms",provider="generic"} 999.536
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, Self
+from urllib.parse import quote
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import core_schema
+
+from sms_balance_exporter.providers.base import (
+    Balance,
+    HttpRequest,
+    HttpResponse,
+    Provider,
+    ProviderError,
+    Reason,
+    json_body,
+    status_error,
+    to_number,
+    to_text,
+)
+from sms_balance_exporter.secret import Secret
+
+CREDENTIALS = ("username", "password", "token", "api_key", "secret")
+
+# `{{`, `}}`, a `{name}` placeholder, or a stray brace (an error).
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_CHARS = "letters, digits and -_.!#$%&'*+^`|~"
+_CURRENCY = re.compile(r"[A-Za-z0-9_\-]{1,32}")
+_NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_PATH_KEY = re.compile(r"[^.\[\]\s]+")
+_PATH_INDEX = re.compile(r"\[(\d{1,9})\]")
+_PATH_SELECT = re.compile(r"\[([^.\[\]\s=]+)=([^\[\]]+)\]")
+_MAX_PATH_LENGTH = 256
+_PATH_HELP = (
+    "a path is keys separated by dots, with list indices or selectors in brackets, "
+    "e.g. data.items[0].value or plan[type=sms].credits"
+)
+
+Scalar = str | int | float | bool | None
+
+
+# ---- placeholders ----------------------------------------------------------------------------
+
+
+def placeholders(text: str) -> list[str]:
+    """The credential names `text` refers to; ValueError if a brace or a name is wrong."""
+    names = []
+    for match in _PLACEHOLDER.finditer(text):
+        token, name = match.group(0), match.group(1)
+        if token in ("{{", "}}"):
+            continue
+        if name is None:
+            raise ValueError(f"unmatched {token!r} (write {token * 2!r} for a literal brace)")
+        if name not in CREDENTIALS:
+            raise ValueError(_unknown_placeholder(name))
+        names.append(name)
+    return names
+
+
+def _unknown_placeholder(name: str) -> str:
+    known = ", ".join(f"{{{n}}}" for n in CREDENTIALS)
+    # Only a name-like text is repeated: braces around anything else may hold a credential.
+    shown = f"{{{name}}}" if name.isidentifier() and len(name) <= 32 else "a placeholder"
+    close = difflib.get_close_matches(name, CREDENTIALS, n=1)
+    hint = f"; did you mean {{{close[0]}}}?" if close else ""
+    return (
+        f"{shown} names no credential (placeholders are {known}; "
+        f"'{{{{' and '}}}}' are literal braces){hint}"
+    )
+
+
+def fill(text: str, values: Mapping[str, str], encode: Callable[[str], str] = str) -> str:
+    """`text` with every placeholder replaced by its credential (`encode`d) and `{{`/`}}`
+    unescaped. The placeholders were checked when the config was loaded."""
+
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        return encode(values[match.group(1)])
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def _template(text: str) -> str:
+    placeholders(text)
+    return text
+
+
+def _header_name(name: str) -> str:
+    if not _HEADER_NAME.fullmatch(name):
+        raise ValueError(f"must be an HTTP header name ({_HEADER_CHARS})")
+    return name
+
+
+def _header_value(text: str) -> str:
+    if any(c in text for c in "\r\n\0"):
+        raise ValueError("must not contain line breaks")
+    return _template(text)
+
+
+def _request_path(text: str) -> str:
+    if text and not text.startswith("/"):
+        raise ValueError("must start with '/' (it is appended to base_url)")
+    if any(c in text for c in "?#") or any(c.isspace() for c in text):
+        raise ValueError("must not contain '?', '#' or white space (put parameters in 'query')")
+    return _template(text)
+
+
+Template = Annotated[str, AfterValidator(_template)]
+HeaderName = Annotated[str, AfterValidator(_header_name)]
+HeaderValue = Annotated[str, AfterValidator(_header_value)]
+RequestPath = Annotated[str, AfterValidator(_request_path)]
+
+
+# ---- JSON paths ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Select:
+    """A path part `[key=value]`: the first list entry whose `key` equals `value`."""
+
+    key: str
+    value: str
+
+
+PathPart = str | int | Select
+
+
+@dataclass(frozen=True)
+class JsonPath:
+    """A place in a JSON document, parsed from the config: `data.items[0].value`."""
+
+    text: str
+    parts: tuple[PathPart, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> JsonPath:
+        """The path `text` means; ValueError if it is not one."""
+        text = text.strip()
+        if not text or len(text) > _MAX_PATH_LENGTH:
+            raise ValueError(_PATH_HELP)
+        parts: list[PathPart] = []
+        position = 0
+        while position < len(text):
+            if parts and text.startswith(".", position):
+                key = _PATH_KEY.match(text, position + 1)
+            else:
+                key = None if parts else _PATH_KEY.match(text, position)
+            index = _PATH_INDEX.match(text, position)
+            select = _PATH_SELECT.match(text, position)
+            if key is not None:
+                parts.append(key.group(0))
+                position = key.end()
+            elif index is not None:
+                parts.append(int(index.group(1)))
+                position = index.end()
+            elif select is not None:
+                parts.append(Select(select.group(1), select.group(2)))
+                position = select.end()
+            else:
+                raise ValueError(f"not a valid path: {_PATH_HELP}")
+        return cls(text, tuple(parts))
+
+    def resolve(self, data: Any) -> Any:
+        """The value at this path in `data`, or a `parse` error naming where it broke."""
+        current = data
+        for depth, part in enumerate(self.parts):
+            if isinstance(part, str):
+                if not isinstance(current, dict):
+                    raise self._not_a(depth, "an object")
+                if part not in current:
+                    raise self._missing(depth)
+                current = current[part]
+            elif not isinstance(current, list):
+                raise self._not_a(depth, "a list")
+            elif isinstance(part, int):
+                if part >= len(current):
+                    raise self._missing(depth)
+                current = current[part]
+            else:
+                current = next((e for e in current if _matches(e, part)), _MISSING)
+                if current is _MISSING:
+                    raise self._missing(depth)
+        return current
+
+    def _prefix(self, length: int) -> str:
+        text = ""
+        for part in self.parts[:length]:
+            if isinstance(part, int):
+                text += f"[{part}]"
+            elif isinstance(part, Select):
+                text += f"[{part.key}={part.value}]"
+            else:
+                text += f".{part}" if text else part
+        return text
+
+    def _missing(self, depth: int) -> ProviderError:
+        return ProviderError(Reason.PARSE, f"field {self._prefix(depth + 1)!r} is missing")
+
+    def _not_a(self, depth: int, kind: str) -> ProviderError:
+        where = f"field {self._prefix(depth)!r}" if depth else "the body"
+        return ProviderError(Reason.PARSE, f"{where} is not {kind}")
+
+    def __str__(self) -> str:
+        return self.text
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            _to_path, serialization=core_schema.plain_serializer_function_ser_schema(str)
+        )
+
+
+def _to_path(value: Any) -> JsonPath:
+    if isinstance(value, JsonPath):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string: {_PATH_HELP}")
+    return JsonPath.parse(value)
+
+
+_MISSING = object()
+
+
+def _matches(entry: Any, select: Select) -> bool:
+    return isinstance(entry, dict) and select.key in entry and same(entry[select.key], select.value)
+
+
+def same(found: Any, expected: Scalar) -> bool:
+    """Whether a JSON value equals a configured one: strings exactly, numbers by value (a
+    numeric string too, since providers send numbers either way), booleans and null as such."""
+    if isinstance(found, str) and isinstance(expected, str):
+        return found == expected
+    if isinstance(found, bool | None) or isinstance(expected, bool | None):
+        return type(found) is type(expected) and found == expected
+    found_number, expected_number = _as_number(found), _as_number(expected)
+    return found_number is not None and found_number == expected_number
+
+
+def _as_number(value: Any) -> float | None:
+    if not isinstance(value, int | float) and not (
+        isinstance(value, str) and _NUMERIC.fullmatch(value.strip())
+    ):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond any float: equal to no configured value
+        return None
+
+
+def _shown(value: Scalar) -> str:
+    return repr(value) if isinstance(value, str) else json.dumps(value)
+
+
+# ---- config sections -------------------------------------------------------------------------
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        # Said here rather than by extra="forbid", whose message has no "did you mean".
+        if isinstance(data, dict):
+            known = [info.alias or name for name, info in cls.model_fields.items()]
+            unknown = [str(key) for key in data if key not in known]
+            if unknown:
+                raise ValueError("; ".join(_unknown_key(key, known) for key in unknown))
+        return data
+
+
+def _unknown_key(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
+    return f"unknown field {key!r} ({hint})"
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, int) else value
+
+
+HttpStatus = Annotated[int, Field(ge=100, le=599)]
+Statuses = Annotated[tuple[HttpStatus, ...], BeforeValidator(_as_list), Field(min_length=1)]
+
+
+class RequestSpec(_Section):
+    """`request`: what to send."""
+
+    method: Literal["GET", "POST"] = "GET"
+    path: RequestPath = ""
+    headers: dict[str, HeaderValue] = Field(default_factory=dict)
+    query: dict[str, Template] = Field(default_factory=dict)
+    json_body: Any = Field(default=None, alias="json")
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _upper_case(cls, method: Any) -> Any:
+        return method.strip().upper() if isinstance(method, str) else method
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, headers: dict[str, str]) -> dict[str, str]:
+        # Checked here, not per key: a key's error location would read 'headers.X A.[key]'.
+        for name in headers:
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not an HTTP header name ({_HEADER_CHARS})")
+        return headers
+
+    @field_validator("json_body")
+    @classmethod
+    def _json_data(cls, body: Any) -> Any:
+        for where, text in _json_strings(body, ""):
+            try:
+                placeholders(text)
+            except ValueError as error:
+                raise ValueError(f"at {where or 'the top'!r}: {error}") from None
+        return body
+
+    @model_validator(mode="after")
+    def _json_only_with_post(self) -> Self:
+        if self.json_body is not None and self.method != "POST":
+            raise ValueError("'json' is a request body: it needs method POST")
+        return self
+
+
+def _json_strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """Every string in JSON data `value` with its location; ValueError for what is not JSON."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"at {where or 'the top'!r}: keys must be strings")
+            yield from _json_strings(item, f"{where}.{key}" if where else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _json_strings(item, f"{where}[{index}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"at {where or 'the top'!r}: numbers must be finite")
+    elif not isinstance(value, bool | int | float | None):
+        # YAML has dates and more; JSON does not.
+        raise ValueError(
+            f"at {where or 'the top'!r}: must be JSON data (strings, numbers, booleans, null, "
+            "lists and mappings)"
+        )
+
+
+class AuthSpec(_Section):
+    """`auth`: HTTP Basic from username + password, a bearer token, or one header."""
+
+    type: Literal["basic", "bearer", "header"]
+    name: HeaderName | None = None
+    value: HeaderValue | None = None
+
+    @model_validator(mode="after")
+    def _header_fields(self) -> Self:
+        if self.type == "header" and (self.name is None or self.value is None):
+            raise ValueError("type 'header' needs 'name' and 'value'")
+        if self.type != "header" and (self.name is not None or self.value is not None):
+            raise ValueError(f"'name' and 'value' are for type 'header', not {self.type!r}")
+        return self
+
+    def credentials(self) -> tuple[str, ...]:
+        """The credentials this auth type sends on its own (no placeholder needed)."""
+        return {"basic": ("username", "password"), "bearer": ("token",)}.get(self.type, ())
+
+    def header_names(self) -> set[str]:
+        """The (lower-case) header this auth sets, which `request.headers` must leave alone."""
+        if self.type == "header" and self.name is not None:
+            return {self.name.lower()}
+        return {"authorization"}
+
+
+class Condition(_Section):
+    """`success` / `auth_failure`: an HTTP status (or list) and/or a body field's value."""
+
+    status: Statuses | None = None
+    field: JsonPath | None = None
+    equals: Scalar = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        has_equals = "equals" in self.model_fields_set
+        if self.field is not None and not has_equals:
+            raise ValueError("'field' needs 'equals' (the value the field must have)")
+        if self.field is None and has_equals:
+            raise ValueError("'equals' needs 'field' (the path of the value to compare)")
+        if self.status is None and self.field is None:
+            raise ValueError("set 'status', or 'field' and 'equals', or both")
+        return self
+
+    def check_field(self, body: Any) -> None:
+        """Raise unless the body meets the field condition: `parse` when the field cannot be
+        read as a value, `provider` when it holds another one."""
+        if self.field is None:
+            return
+        if body is _NOT_JSON:
+            raise ProviderError(Reason.PARSE, "body is not JSON")
+        found = self.field.resolve(body)
+        if isinstance(found, dict | list):
+            raise ProviderError(Reason.PARSE, f"field {self.field.text!r} is not a single value")
+        if not same(found, self.equals):
+            raise ProviderError(
+                Reason.PROVIDER,
+                f"success condition not met: field {self.field.text!r} is not "
+                f"{_shown(self.equals)}",
+            )
+
+    def met_by(self, body: Any) -> bool:
+        """Whether the body meets the field condition (an unreadable field does not)."""
+        try:
+            self.check_field(body)
+        except ProviderError:
+            return False
+        return True
+
+    def describe(self, http_status: int) -> str:
+        """What a met condition saw, for a message."""
+        seen = [f"HTTP {http_status}"] if self.status is not None else []
+        if self.field is not None:
+            seen.append(f"field {self.field.text!r} is {_shown(self.equals)}")
+        return " and ".join(seen)
+
+
+class BalanceSpec(_Section):
+    """`balance`: where the values are in the answer."""
+
+    amount: JsonPath | None = None
+    currency: JsonPath | None = None
+    fixed_currency: str | None = None
+    messages: JsonPath | None = None
+    gift: JsonPath | None = None
+
+    @field_validator("fixed_currency")
+    @classmethod
+    def _currency_code(cls, currency: str | None) -> str | None:
+        if currency is not None and not _CURRENCY.fullmatch(currency):
+            raise ValueError("must be a currency code or unit name such as EUR or CREDITS")
+        return currency
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        if self.amount is None and self.messages is None:
+            raise ValueError("set 'amount' or 'messages' (or both)")
+        has_currency = self.currency is not None or self.fixed_currency is not None
+        if self.amount is not None or self.gift is not None:
+            if (self.currency is None) == (self.fixed_currency is None):
+                raise ValueError(
+                    "with 'amount' or 'gift', set either 'currency' (a path) or "
+                    "'fixed_currency', not both"
+                )
+        elif has_currency:
+            raise ValueError("'currency' and 'fixed_currency' belong to 'amount' or 'gift'")
+        return self
+
+    def read(self, body: Any) -> Balance:
+        def number(path: JsonPath | None) -> float | None:
+            return None if path is None else to_number(path.resolve(body), path.text)
+
+        currency = self.fixed_currency
+        if self.currency is not None:
+            currency = to_text(self.currency.resolve(body), self.currency.text)
+        return Balance(
+            amount=number(self.amount),
+            currency=currency,
+            messages=number(self.messages),
+            gift_amount=number(self.gift),
+        )
+
+
+_NOT_JSON = object()  # a body that did not decode: no field condition can match it
+
+
+# ---- the provider ----------------------------------------------------------------------------
+
+
+class Generic(Provider):
+    """Any JSON balance API, described in the config: request, conditions and value paths."""
+
+    id: ClassVar[str] = "generic"
+    default_base_url: ClassVar[str] = ""
+    base_url_required: ClassVar[bool] = True
+
+    username: Secret | None = None
+    password: Secret | None = None
+    token: Secret | None = None
+    api_key: Secret | None = None
+    secret: Secret | None = None
+    request: RequestSpec = Field(default_factory=RequestSpec)
+    auth: AuthSpec | None = None
+    success: Condition | None = None
+    auth_failure: Condition | None = None
+    balance: BalanceSpec
+
+    @model_validator(mode="after")
+    def _credentials_fit_their_uses(self) -> Self:
+        problems: list[str] = []
+        present = {name for name in CREDENTIALS if getattr(self, name) is not None}
+        used: set[str] = set()
+        for where, text in self._templates():
+            for name in placeholders(text):
+                used.add(name)
+                if name not in present:
+                    problems.append(
+                        f"field {where!r} uses {{{name}}}, but {name!r} is not set "
+                        f"(set {name} or {name}_file)"
+                    )
+        if self.auth is not None:
+            for name in self.auth.credentials():
+                used.add(name)
+                if name not in present:
+                    problems.append(
+                        f"field 'auth': type {self.auth.type!r} needs {name!r} (or {name}_file)"
+                    )
+            for header in self.request.headers:
+                if header.lower() in self.auth.header_names():
+                    problems.append(
+                        f"field 'request.headers.{header}': auth type {self.auth.type!r} "
+                        "sets this header"
+                    )
+        for name in CREDENTIALS:
+            # A credential nothing sends is a mistake in the request, not a harmless extra.
+            if name in present and name not in used:
+                problems.append(
+                    f"field {name!r} is set but nothing uses it (write {{{name}}} in "
+                    "'request' or 'auth', or remove it)"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def __hash__(self) -> int:
+        # A frozen model hashes its fields, and dicts (headers, query, the JSON body) cannot
+        # be hashed; accounts can, like every other provider's. Secrets dump as "<secret>".
+        return hash(json.dumps(self.model_dump(mode="json"), sort_keys=True))
+
+    def _templates(self) -> Iterator[tuple[str, str]]:
+        """Every string that may hold placeholders, with its config location."""
+        yield "request.path", self.request.path
+        for name, value in self.request.headers.items():
+            yield f"request.headers.{name}", value
+        for key, value in self.request.query.items():
+            yield f"request.query.{key}", value
+        for where, text in _json_strings(self.request.json_body, ""):
+            yield f"request.json.{where}" if where else "request.json", text
+        if self.auth is not None and self.auth.value is not None:
+            yield "auth.value", self.auth.value
+
+    def _credentials(self) -> dict[str, str]:
+        values = {name: getattr(self, name) for name in CREDENTIALS}
+        return {name: value.reveal() for name, value in values.items() if value is not None}
+
+    def secret_values(self) -> list[str]:
+        values = super().secret_values()
+        # A credential in the path goes out percent-encoded; redact that form too.
+        return values + [q for v in values if (q := quote(v, safe="")) != v]
+
+    def build_request(self, base_url: str) -> HttpRequest:
+        values = self._credentials()
+        spec = self.request
+        headers = {name: fill(value, values) for name, value in spec.headers.items()}
+        basic_auth = None
+        if self.auth is not None:
+            if self.auth.type == "basic":
+                basic_auth = (values["username"], values["password"])
+            elif self.auth.type == "bearer":
+                headers["Authorization"] = f"Bearer {values['token']}"
+            elif self.auth.name is not None and self.auth.value is not None:
+                headers[self.auth.name] = fill(self.auth.value, values)
+        return HttpRequest(
+            method=spec.method,
+            url=base_url + fill(spec.path, values, lambda v: quote(v, safe="")),
+            headers=headers,
+            params={key: fill(value, values) for key, value in spec.query.items()},
+            json_body=_fill_json(spec.json_body, values),
+            basic_auth=basic_auth,
+        )
+
+    def read_balance(self, response: HttpResponse) -> Balance:
+        body: Any = _NOT_JSON
+        unreadable: ProviderError | None = None
+        try:
+            body = json_body(response)
+        except ProviderError as error:
+            # Kept for later: a status-only condition may still decide without a body.
+            unreadable = error
+        status = response.status
+        failure = self.auth_failure
+        if (
+            failure is not None
+            and _status_in(status, failure.status, any_by_default=True)
+            and failure.met_by(body)
+        ):
+            raise ProviderError(
+                Reason.AUTH, f"auth failure condition met ({failure.describe(status)})"
+            )
+        success = self.success
+        if not _status_in(status, success.status if success else None, any_by_default=False):
+            by_status = status_error(status)
+            if by_status is not None:
+                raise by_status
+            raise ProviderError(Reason.PROVIDER, f"success condition not met: HTTP status {status}")
+        if unreadable is not None:
+            raise unreadable
+        if success is not None:
+            success.check_field(body)
+        return self.balance.read(body)
+
+
+def _status_in(status: int, allowed: tuple[int, ...] | None, any_by_default: bool) -> bool:
+    """Whether `status` is one of `allowed`; with none configured, whether it is any status
+    (`any_by_default`) or a 2xx."""
+    if allowed is not None:
+        return status in allowed
+    return any_by_default or 200 <= status < 300
+
+
+def _fill_json(value: Any, values: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return fill(value, values)
+    if isinstance(value, dict):
+        return {key: _fill_json(item, values) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill_json(item, values) for item in value]
+    return value
