@@ -56,6 +56,7 @@ class ExporterApp:
             "/": (("GET", "HEAD"), self.landing_page),
             "/metrics": (("GET", "HEAD"), self.metrics),
             "/probe": (("GET", "HEAD"), self.probe),
+            "/exporter-metrics": (("GET", "HEAD"), self.exporter_metrics),
             "/targets": (("GET", "HEAD"), self.targets),
             "/-/healthy": (("GET", "HEAD"), self.healthy),
             "/-/reload": (("POST", "PUT"), self.reload),
@@ -103,6 +104,11 @@ class ExporterApp:
             raise BadRequestError("unknown target: no account of that name is configured")
         return self._exposition(environ, [account], deadline, own_metrics=False)
 
+    def exporter_metrics(self, environ: Environ) -> Response:
+        """The exporter's own metrics only (build info, reload status): for a scrape job
+        beside `/probe` that must not ask every account again."""
+        return self._exposition(environ, [], None, own_metrics=True)
+
     def targets(self, environ: Environ) -> Response:
         """Prometheus HTTP service discovery: one target per account, to be scraped through
         /probe (the account name becomes `__param_target` by relabelling)."""
@@ -149,7 +155,8 @@ class ExporterApp:
         own_metrics: bool,
     ) -> Response:
         registry = CollectorRegistry(auto_describe=False)
-        registry.register(BalanceCollector(self._service.query, accounts, deadline))
+        if accounts:
+            registry.register(BalanceCollector(self._service.query, accounts, deadline))
         if own_metrics:
             registry.register(self._own_metrics)
         encoder, content_type = choose_encoder(environ.get("HTTP_ACCEPT", ""))
@@ -245,6 +252,7 @@ th, td {{ border: 1px solid #ccc; padding: 0.3em 0.8em; text-align: left; }}
 <p>Version {version}</p>
 <ul>
 <li><a href="metrics">Metrics</a> (queries every account)</li>
+<li><a href="exporter-metrics">Exporter metrics</a> (the exporter's own, no account queried)</li>
 <li><a href="targets">Targets</a> (Prometheus HTTP service discovery for /probe)</li>
 <li><a href="-/healthy">Health</a></li>
 <li>Probe one account: <code>probe?target=ACCOUNT</code></li>

@@ -319,3 +319,12 @@ def test_provider_concurrency_limit(start_exporter: Start) -> None:
         text, "sms_balance_scrape_duration_seconds", provider="engagelab", account="engagelab-1"
     )
     assert duration is not None and duration < 0.3 + 0.2
+
+
+def test_exporter_metrics_ask_no_account(sim: Simulator, start_exporter: Start) -> None:
+    exporter = start_exporter(sim_config(sim))
+    text = get(exporter, "/exporter-metrics").text
+    assert series(text, "sms_balance_exporter_build_info")
+    assert value(text, "sms_balance_exporter_config_last_reload_successful") == 1.0
+    assert not series(text, "sms_balance_up")
+    assert sum(sim.requests(n) for n in sim.accounts) == 0
