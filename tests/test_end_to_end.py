@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,25 +30,11 @@ from tests.grafana_dashboard import (
     render,
     variable_queries,
 )
+from tests.process import Processes, free_port, http_ready, wait_for
 
 ROOT = Path(__file__).parent.parent
 RULES = ROOT / "alerts" / "sms-balance.rules.yml"
 JOB = "sms_balance"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll `condition` until it holds; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 def alertmanager_binary() -> str:
@@ -115,25 +98,6 @@ class Stack:
         assert answer["status"] == "success", (expr, answer)
         result: list[dict[str, Any]] = answer["data"]["result"]
         return result
-
-
-class Processes:
-    def __init__(self, logs: Path) -> None:
-        self.logs = logs
-        self.running: list[subprocess.Popen[bytes]] = []
-
-    def start(self, name: str, args: list[str]) -> None:
-        log = (self.logs / f"{name}.log").open("wb")
-        self.running.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
-
-    def stop(self) -> None:
-        for process in self.running:
-            process.terminate()
-        for process in self.running:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -226,8 +190,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     stack = Stack(sim, receiver, f"http://127.0.0.1:{prom_port}", f"http://{exporter_address}")
     try:
-        wait_for(lambda: _ready(f"http://127.0.0.1:{am_port}/-/ready"), 30, "alertmanager")
-        wait_for(lambda: _ready(f"{stack.prometheus_url}/-/ready"), 30, "prometheus")
+        wait_for(lambda: http_ready(f"http://127.0.0.1:{am_port}/-/ready"), 30, "alertmanager")
+        wait_for(lambda: http_ready(f"{stack.prometheus_url}/-/ready"), 30, "prometheus")
         yield stack
     finally:
         processes.stop()
@@ -235,13 +199,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         exporter.stop()
         runtime.service.shutdown()
         sim.stop()
-
-
-def _ready(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=1).ok
-    except requests.RequestException:
-        return False
 
 
 def test_low_balance_alert_reaches_the_receiver(stack: Stack) -> None:

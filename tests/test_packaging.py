@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.test_end_to_end import Processes, free_port, wait_for
+from tests.process import Processes, free_port, wait_for
 
 ROOT = Path(__file__).parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

@@ -17,7 +17,7 @@ import yaml
 
 from sms_balance_exporter.simulator import TWINS, Simulator, simulator
 from tests.conftest import RunningExporter, require_binary, sim_config
-from tests.test_end_to_end import Processes, free_port, wait_for
+from tests.process import Processes, free_port, wait_for
 
 SHARDS = 2
 INITIAL_ACCOUNTS = 8
