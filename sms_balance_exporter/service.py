@@ -168,7 +168,10 @@ class BalanceService:
         try:
             balance = self._client.fetch_balance(account.provider, account.base_url, deadline)
         except ProviderError as failure:
-            error = failure
+            # Kept in the result: without its traceback, or it would keep this frame (and,
+            # through `previous`, every earlier result of a failing account) alive for good.
+            error = failure.with_traceback(None)
+            error.__context__ = None
         except Exception:  # a bug must cost one account one scrape, not the exporter
             log.exception("unexpected error querying account %s", account.name)
             error = ProviderError(Reason.PARSE, "internal error while reading the answer")
