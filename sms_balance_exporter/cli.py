@@ -69,7 +69,11 @@ def _load(path: str) -> Config:
     try:
         return load_config(path)
     except ConfigError as error:
-        _fail("invalid config:\n" + "\n".join(f"  {p}" for p in error.problems))
+        _config_failure(error)
+
+
+def _config_failure(error: ConfigError) -> NoReturn:
+    _fail("invalid config:\n" + "\n".join(f"  {p}" for p in error.problems))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,9 +98,11 @@ def serve(
     """Serve metrics, querying every account on each scrape."""
     setup_logging(log_level, log_format)
     web = _load_web_config(web_config_file)
-    _load(config_file)  # a bad config stops here with the full list of problems
     auth = BasicAuth(web.basic_auth_users) if web.basic_auth_users else None
-    runtime = ExporterRuntime(lambda: load_config(config_file), basic_auth=auth)
+    try:
+        runtime = ExporterRuntime(lambda: load_config(config_file), basic_auth=auth)
+    except ConfigError as error:  # a bad config stops here with the full list of problems
+        _config_failure(error)
     _run_server(runtime, listen_address, reload_on_sighup=True, tls=web.tls)
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from sms_balance_exporter.config import safe_load_yaml
+
 _BCRYPT_HASH = re.compile(r"\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}")
 
 
@@ -106,7 +108,7 @@ class WebConfig:
 def load_web_config(path: str) -> WebConfig:
     """Read and validate `path`; raise `WebConfigError` with a message for people."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = safe_load_yaml(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
         raise WebConfigError(f"{path}: cannot read web config file: {error.strerror}") from None
     except (yaml.YAMLError, UnicodeDecodeError):
