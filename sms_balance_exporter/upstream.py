@@ -4,11 +4,14 @@ into a `ProviderError` whose message holds no secret."""
 from __future__ import annotations
 
 import email.utils
+import functools
 import http.cookiejar
 import math
+import os
 import threading
 import time
 from datetime import UTC
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -73,6 +76,7 @@ class UpstreamClient:
             request.method,
             request.url,
             params=dict(request.params) or None,
+            proxies=_proxies(request.url),
             json=request.json_body,
             headers=dict(request.headers),
             auth=request.basic_auth,
@@ -110,8 +114,29 @@ class UpstreamClient:
             # sent with another's request.
             session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
             session.headers["User-Agent"] = USER_AGENT
+            # requests would read the environment (proxies, CA bundle, ~/.netrc) on every
+            # call: that is a seventh of a call's CPU, and a ~/.netrc entry could add
+            # credentials nobody configured. The proxies and CA bundle are read once instead.
+            session.trust_env = False
+            session.verify = _ca_bundle()
             self._local.session = session
         return session
+
+
+def _ca_bundle() -> str | bool:
+    """The CA bundle requests would take from the environment, else its default (True)."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+
+
+def _proxies(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    return _proxies_for_origin(f"{parts.scheme}://{parts.netloc}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _proxies_for_origin(origin: str) -> dict[str, str]:
+    """HTTP(S)_PROXY / NO_PROXY for `origin`, read once per origin."""
+    return dict(requests.utils.get_environ_proxies(origin))
 
 
 def retry_after_seconds(header: str | None, now: float | None = None) -> float:

@@ -27,3 +27,15 @@ from sms_balance_exporter.upstream import (
 def test_retry_after(header: str | None, expected: float) -> None:
     now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
     assert retry_after_seconds(header, now=now) == pytest.approx(expected)
+
+
+def test_proxies_come_from_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sms_balance_exporter import upstream
+
+    upstream._proxies_for_origin.cache_clear()
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    proxies = upstream._proxies("https://api.twilio.com/2010-04-01/x")
+    assert proxies["https"] == "http://proxy.example:3128"
+    assert "https" not in upstream._proxies("https://internal.example/balance")
+    upstream._proxies_for_origin.cache_clear()
