@@ -16,13 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
-
 from sms_balance_exporter import __version__
 from sms_balance_exporter.basic_auth import BasicAuth
-from sms_balance_exporter.collector import BalanceCollector, ExporterCollector
+from sms_balance_exporter.collector import ExporterCollector
 from sms_balance_exporter.config import Account, Config
+from sms_balance_exporter.exposition import ExpositionRenderer
 from sms_balance_exporter.service import AccountSnapshot, BalanceService
 
 # Prometheus's own offset for the time the response needs to get back to it.
@@ -48,6 +46,7 @@ class ExporterApp:
         own_metrics: ExporterCollector | None = None,
     ) -> None:
         self._own_metrics = own_metrics or ExporterCollector()
+        self._renderer = ExpositionRenderer()
         self._config = config
         self._basic_auth = basic_auth
         self._service = service
@@ -91,7 +90,9 @@ class ExporterApp:
 
     def metrics(self, environ: Environ) -> Response:
         deadline = scrape_deadline(environ)
-        return self._exposition(environ, self._config().accounts, deadline, own_metrics=True)
+        # Every account, rendered again only when a result changed (min_interval hits).
+        accounts = self._config().accounts
+        return self._exposition(environ, accounts, deadline, own_metrics=True, reuse=True)
 
     def probe(self, environ: Environ) -> Response:
         deadline = scrape_deadline(environ)
@@ -153,14 +154,16 @@ class ExporterApp:
         accounts: Sequence[Account],
         deadline: float | None,
         own_metrics: bool,
+        reuse: bool = False,
     ) -> Response:
-        registry = CollectorRegistry(auto_describe=False)
-        if accounts:
-            registry.register(BalanceCollector(self._service.query, accounts, deadline))
-        if own_metrics:
-            registry.register(self._own_metrics)
-        encoder, content_type = choose_encoder(environ.get("HTTP_ACCEPT", ""))
-        return Response(200, [("Content-Type", content_type)], encoder(registry))
+        snapshots = self._service.query(accounts, deadline) if accounts else None
+        content_type, body = self._renderer.render(
+            environ.get("HTTP_ACCEPT", ""),
+            snapshots,
+            self._own_metrics if own_metrics else None,
+            reuse=reuse,
+        )
+        return Response(200, [("Content-Type", content_type)], body)
 
 
 def scrape_deadline(environ: Environ) -> float | None:
