@@ -24,7 +24,12 @@ from tests.process import Processes, free_port, wait_for
 
 ROOT = Path(__file__).parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-VERSION = PROJECT["version"]
+# pyproject.toml takes the version from the package (dynamic), the one place it is written.
+VERSION = re.search(
+    r'^__version__ = "([^"]+)"$',
+    (ROOT / "sms_balance_exporter" / "__init__.py").read_text(),
+    re.MULTILINE,
+)[1]
 URL = "https://github.com/sms-balance-exporter/sms-balance-exporter"
 
 

@@ -289,3 +289,8 @@ def test_documented_web_configs_pass_promtool_and_load(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert load_web_config(str(certs / name)).tls is not None
+
+
+def test_the_dummy_hash_costs_what_a_real_one_does() -> None:
+    assert bcrypt.checkpw(b"no such user", basic_auth._DUMMY_HASH)
+    assert basic_auth._DUMMY_HASH.startswith(b"$2b$10$")  # the cost users' hashes usually have
