@@ -9,12 +9,12 @@ import threading
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from sms_balance_exporter.config import DEFAULT_PROVIDER_CONCURRENCY, Account
 from sms_balance_exporter.providers import Balance, ProviderError, Reason
 from sms_balance_exporter.upstream import UpstreamClient
+from sms_balance_exporter.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ class AccountState:
     last_result: QueryResult | None = None
     last_success_time: float | None = None  # unix time
     errors: Counter[Reason] = field(default_factory=Counter)
-    flight: Future[QueryResult] | None = None
+    flying: bool = False  # a query of this account is under way (or waiting for a slot)
+    waiters: list[_Scrape] = field(default_factory=list)  # scrapes waiting for that query
     not_before: float = 0.0  # time.monotonic() before which the provider asked not to call
 
 
@@ -55,6 +56,16 @@ class AccountSnapshot:
     result: QueryResult
     last_success_time: float | None
     errors: dict[Reason, int]
+
+
+class _Scrape:
+    """One scrape's wait for the queries it joined or started."""
+
+    __slots__ = ("done", "remaining")
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.remaining = 0
+        self.done = threading.Condition(lock)
 
 
 class BalanceService:
@@ -69,12 +80,12 @@ class BalanceService:
         """`max_concurrency` bounds the queries in flight in all; `provider_limit(id)` those
         at one provider's API (read on every query, so a reloaded config applies at once)."""
         self._client = client
-        self._pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="balance-query")
+        self._pool = WorkerPool(max_concurrency, "balance-query")
         self._provider_limit = provider_limit
         self._lock = threading.Lock()
         self._states: dict[str, AccountState] = {}
-        # Per provider: queries running, and flights waiting for one of them to end. Waiting
-        # flights hold no thread, so one crowded provider never delays another's queries.
+        # Per provider: queries running, and queries waiting for one of them to end. Waiting
+        # queries hold no thread, so one crowded provider never delays another's queries.
         self._running: Counter[str] = Counter()
         self._waiting: dict[str, deque[tuple[AccountState, float]]] = defaultdict(deque)
 
@@ -89,18 +100,30 @@ class BalanceService:
         """
         started = time.monotonic()
         deadlines = [min(started + a.timeout, scrape_deadline or float("inf")) for a in accounts]
-        futures = [self._result_future(a, d) for a, d in zip(accounts, deadlines, strict=True)]
-        if futures:
-            wait(futures, timeout=max(0.0, max(deadlines) - time.monotonic()))
-        snapshots = []
-        for account, deadline, future in zip(accounts, deadlines, futures, strict=True):
-            if future.done():
-                result = future.result()
-            else:
-                waited = time.monotonic() - started
-                error = ProviderError(Reason.TIMEOUT, f"no answer within {deadline - started:.2f}s")
-                result = QueryResult(None, error, waited, time.monotonic())
-            snapshots.append(self._snapshot(account, result))
+        scrape = _Scrape(self._lock)
+        with self._lock:
+            states = [self._join(a, d, scrape) for a, d in zip(accounts, deadlines, strict=True)]
+            if scrape.remaining:
+                end = max(deadlines)
+                scrape.done.wait_for(
+                    lambda: scrape.remaining == 0, timeout=max(0.0, end - time.monotonic())
+                )
+            snapshots = []
+            for account, deadline, (state, result) in zip(accounts, deadlines, states, strict=True):
+                if result is None:  # joined a query
+                    if scrape in state.waiters:  # …that has not ended: a timeout here
+                        state.waiters.remove(scrape)
+                        waited = time.monotonic() - started
+                        error = ProviderError(
+                            Reason.TIMEOUT, f"no answer within {deadline - started:.2f}s"
+                        )
+                        result = QueryResult(None, error, waited, time.monotonic())
+                    else:
+                        result = state.last_result
+                assert result is not None
+                snapshots.append(
+                    AccountSnapshot(account, result, state.last_success_time, dict(state.errors))
+                )
         return snapshots
 
     def forget_except(self, accounts: Sequence[Account]) -> None:
@@ -111,91 +134,7 @@ class BalanceService:
                 del self._states[name]
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-    def _result_future(self, account: Account, deadline: float) -> Future[QueryResult]:
-        with self._lock:
-            state = self._states.get(account.name)
-            if state is None or state.account != account:  # new, or changed by a reload
-                state = self._states[account.name] = AccountState(account)
-            if state.flight is not None:
-                return state.flight  # overlapping scrapes share one upstream request
-            now = time.monotonic()
-            cached = state.last_result
-            if cached is not None and now - cached.finished < account.min_interval:
-                return _done(cached)
-            if now < state.not_before:
-                # The provider said when to come back (429 Retry-After); calling earlier
-                # would only prolong the ban. No query, so nothing is counted.
-                wait = state.not_before - now
-                error = ProviderError(
-                    Reason.RATE_LIMITED, f"rate limited; not calling for another {wait:.0f}s"
-                )
-                return _done(QueryResult(None, error, 0.0, now))
-            flight: Future[QueryResult] = Future()
-            state.flight = flight
-            provider = account.provider_id
-            if self._running[provider] < self._provider_limit(provider):
-                self._start(state, deadline)
-            else:
-                self._waiting[provider].append((state, deadline))
-            return flight
-
-    def _start(self, state: AccountState, deadline: float) -> None:
-        """Run `state`'s flight on the pool. Called with the lock held."""
-        self._running[state.account.provider_id] += 1
-        self._pool.submit(self._fly, state, deadline)
-
-    def _fly(self, state: AccountState, deadline: float) -> None:
-        flight = state.flight
-        try:
-            result = self._run(state, deadline)
-        finally:
-            provider = state.account.provider_id
-            with self._lock:
-                self._running[provider] -= 1
-                waiting = self._waiting[provider]
-                while waiting and self._running[provider] < self._provider_limit(provider):
-                    self._start(*waiting.popleft())
-        if flight is not None:
-            flight.set_result(result)
-
-    def _run(self, state: AccountState, deadline: float) -> QueryResult:
-        account = state.account
-        started = time.monotonic()
-        balance: Balance | None = None
-        error: ProviderError | None = None
-        try:
-            balance = self._client.fetch_balance(account.provider, account.base_url, deadline)
-        except ProviderError as failure:
-            # Kept in the result: without its traceback, or it would keep this frame (and,
-            # through `previous`, every earlier result of a failing account) alive for good.
-            error = failure.with_traceback(None)
-            error.__context__ = None
-        except Exception:  # a bug must cost one account one scrape, not the exporter
-            log.exception("unexpected error querying account %s", account.name)
-            error = ProviderError(Reason.PARSE, "internal error while reading the answer")
-        finished = time.monotonic()
-        result = QueryResult(balance, error, finished - started, finished)
-        with self._lock:
-            previous = state.last_result
-            state.last_result = result
-            state.flight = None
-            if error is None:
-                state.last_success_time = time.time()
-            else:
-                state.errors[error.reason] += 1
-                if error.retry_after:
-                    state.not_before = finished + error.retry_after
-        _log_transition(account, previous, result)
-        return result
-
-    def _snapshot(self, account: Account, result: QueryResult) -> AccountSnapshot:
-        with self._lock:
-            state = self._states.get(account.name)
-            last_success = state.last_success_time if state else None
-            errors = dict(state.errors) if state else {}
-        return AccountSnapshot(account, result, last_success, errors)
+        self._pool.shutdown()
 
     def last_snapshots(self, accounts: Sequence[Account]) -> list[AccountSnapshot | None]:
         """What is known of each account without querying (for the landing page)."""
@@ -213,11 +152,92 @@ class BalanceService:
                     )
         return out
 
+    # -- with the lock held -------------------------------------------------------------------
 
-def _done(result: QueryResult) -> Future[QueryResult]:
-    future: Future[QueryResult] = Future()
-    future.set_result(result)
-    return future
+    def _join(
+        self, account: Account, deadline: float, scrape: _Scrape
+    ) -> tuple[AccountState, QueryResult | None]:
+        """The account's state, and its result if one is ready without waiting; otherwise
+        `scrape` waits for the account's query, started here unless one is under way."""
+        state = self._states.get(account.name)
+        if state is None or state.account != account:  # new, or changed by a reload
+            state = self._states[account.name] = AccountState(account)
+        if not state.flying:
+            now = time.monotonic()
+            cached = state.last_result
+            if cached is not None and now - cached.finished < account.min_interval:
+                return state, cached
+            if now < state.not_before:
+                # The provider said when to come back (429 Retry-After); calling earlier
+                # would only prolong the ban. No query, so nothing is counted.
+                wait = state.not_before - now
+                error = ProviderError(
+                    Reason.RATE_LIMITED, f"rate limited; not calling for another {wait:.0f}s"
+                )
+                return state, QueryResult(None, error, 0.0, now)
+            state.flying = True
+            provider = account.provider_id
+            if self._running[provider] < self._provider_limit(provider):
+                self._start(state, deadline)
+            else:
+                self._waiting[provider].append((state, deadline))
+        # Overlapping scrapes share one upstream request.
+        state.waiters.append(scrape)
+        scrape.remaining += 1
+        return state, None
+
+    def _start(self, state: AccountState, deadline: float) -> None:
+        self._running[state.account.provider_id] += 1
+        self._pool.submit(lambda: self._fly(state, deadline))
+
+    def _finish(self, state: AccountState, result: QueryResult) -> QueryResult | None:
+        """Record `result`, wake the scrapes waiting for it, start the provider's next;
+        return the result before it."""
+        previous = state.last_result
+        state.last_result = result
+        state.flying = False
+        if result.error is None:
+            state.last_success_time = time.time()
+        else:
+            state.errors[result.error.reason] += 1
+            if result.error.retry_after:
+                state.not_before = result.finished + result.error.retry_after
+        for scrape in state.waiters:
+            scrape.remaining -= 1
+            if scrape.remaining == 0:
+                scrape.done.notify()
+        state.waiters.clear()
+        provider = state.account.provider_id
+        self._running[provider] -= 1
+        waiting = self._waiting[provider]
+        while waiting and self._running[provider] < self._provider_limit(provider):
+            self._start(*waiting.popleft())
+        return previous
+
+    # -- on a worker thread -------------------------------------------------------------------
+
+    def _fly(self, state: AccountState, deadline: float) -> None:
+        result = self._run(state.account, deadline)
+        with self._lock:
+            previous = self._finish(state, result)
+        _log_transition(state.account, previous, result)
+
+    def _run(self, account: Account, deadline: float) -> QueryResult:
+        started = time.monotonic()
+        balance: Balance | None = None
+        error: ProviderError | None = None
+        try:
+            balance = self._client.fetch_balance(account.provider, account.base_url, deadline)
+        except ProviderError as failure:
+            # Kept in the result: without its traceback, or it would keep this frame (and
+            # everything it refers to) alive for as long as the result is kept.
+            error = failure.with_traceback(None)
+            error.__context__ = None
+        except Exception:  # a bug must cost one account one scrape, not the exporter
+            log.exception("unexpected error querying account %s", account.name)
+            error = ProviderError(Reason.PARSE, "internal error while reading the answer")
+        finished = time.monotonic()
+        return QueryResult(balance, error, finished - started, finished)
 
 
 def _log_transition(account: Account, before: QueryResult | None, after: QueryResult) -> None:
