@@ -13,6 +13,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from sms_balance_exporter.collector import BalanceCollector
+from sms_balance_exporter.memory import LARGE_BYTES, release_free_memory
 from sms_balance_exporter.service import AccountSnapshot
 
 _OPENMETRICS_EOF = b"# EOF\n"
@@ -68,6 +69,8 @@ class ExpositionRenderer:
         body = _render(encoder, BalanceCollector(lambda *_: list(snapshots), [], None))
         with self._lock:
             self._last[content_type] = (key, body)
+        if len(body) >= LARGE_BYTES:  # rendering it freed several times its size
+            release_free_memory()
         return body
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from sms_balance_exporter.collector import ExporterCollector
@@ -37,3 +38,34 @@ def test_openmetrics_has_one_eof_and_parses() -> None:
     assert text.endswith("# EOF\n") and text.count("# EOF") == 1
     names = {family.name for family in text_string_to_metric_families(text)}
     assert {"sms_balance_up", "sms_balance_exporter_build_info"} <= names
+
+
+def test_a_large_render_hands_memory_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sms_balance_exporter import exposition
+
+    calls: list[None] = []
+    monkeypatch.setattr(exposition, "release_free_memory", lambda: calls.append(None))
+    renderer = ExpositionRenderer()
+    renderer.render("", [snapshot()], None, reuse=True)
+    assert calls == []  # one account: a small body
+    many = [
+        AccountSnapshot(
+            Account(f"a{i}", ACCOUNT.provider, "https://x", 10.0, 0.0, LowBalance()),
+            RESULT,
+            1.7e9,
+            {},
+        )
+        for i in range(400)
+    ]
+    renderer.render("", many, None, reuse=True)
+    assert calls == [None]
+
+
+def test_release_free_memory_finds_malloc_trim_on_glibc() -> None:
+    import platform
+
+    from sms_balance_exporter import memory
+
+    memory.release_free_memory()  # must not raise anywhere
+    if platform.libc_ver()[0] == "glibc":
+        assert memory._malloc_trim() is not None
