@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -22,6 +21,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from sms_balance_exporter import __version__
 from tests.conftest import IN_CI, require_binary
 
 ROOT = Path(__file__).parent.parent
@@ -34,7 +34,7 @@ SYSTEMD_CONFIG = ROOT / "deploy" / "systemd" / "config.yml"
 INSTALLED_BINARY = "/usr/local/bin/sms-balance-exporter"
 CONFIG_PATH = "/etc/sms-balance-exporter/config.yml"
 CREDENTIALS_DIR = "/run/credentials/sms-balance-exporter.service/"
-VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+VERSION = __version__
 
 
 def require_tool(name: str, install: str) -> str:

@@ -20,16 +20,12 @@ from typing import Any
 import pytest
 import requests
 
+from sms_balance_exporter import __version__
 from tests.process import Processes, free_port, wait_for
 
 ROOT = Path(__file__).parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-# pyproject.toml takes the version from the package (dynamic), the one place it is written.
-VERSION = re.search(
-    r'^__version__ = "([^"]+)"$',
-    (ROOT / "sms_balance_exporter" / "__init__.py").read_text(),
-    re.MULTILINE,
-)[1]
+VERSION = __version__  # pyproject.toml reads it from the package
 URL = "https://github.com/sms-balance-exporter/sms-balance-exporter"
 
 

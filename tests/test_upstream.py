@@ -29,13 +29,13 @@ def test_retry_after(header: str | None, expected: float) -> None:
     assert retry_after_seconds(header, now=now) == pytest.approx(expected)
 
 
-def test_proxies_come_from_the_environment_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_proxies_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     from sms_balance_exporter import upstream
 
-    upstream._proxies_for_origin.cache_clear()
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     monkeypatch.setenv("NO_PROXY", "internal.example")
-    proxies = upstream._proxies("https://api.twilio.com/2010-04-01/x")
-    assert proxies["https"] == "http://proxy.example:3128"
-    assert "https" not in upstream._proxies("https://internal.example/balance")
-    upstream._proxies_for_origin.cache_clear()
+    assert upstream._proxy_for("https://api.twilio.com/2010-04-01/x") == (
+        "http://proxy.example:3128"
+    )
+    assert upstream._proxy_for("https://internal.example/balance") is None
+    assert upstream._proxy_for("http://plain.example/") is None  # no HTTP_PROXY set
