@@ -1,0 +1,132 @@
+"""The simulator in a process of its own, for the benchmarks.
+
+Starts `sms_balance_exporter.simulator.simulator()` with `--accounts N` accounts (`acct-0000`,
+…) spread round-robin over every built-in provider twin, each answering after `--latency`
+seconds; writes the exporter's config for them to `--config`; prints one JSON line
+(`{"url", "control_port", "pid"}`) and serves until SIGTERM.
+
+A second small HTTP server on the control port belongs to the benchmark, not to the package's
+simulator: `GET /requests` answers `{account: requests received}`, `POST /latency?seconds=S`
+sets every account's latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+from sms_balance_exporter.simulator import TWINS, Fault, SimAccount, Simulator, core, simulator
+
+
+def bench_accounts(count: int, latency: float, faults: list[tuple[Fault, int]]) -> list[SimAccount]:
+    """`count` sample accounts, round-robin over the twins; the first ones get `faults`."""
+    twins = [twin() for twin in TWINS.values()]
+    accounts = []
+    for index in range(count):
+        account = twins[index % len(twins)].sample_account(f"acct-{index:04d}")
+        account.latency = latency
+        accounts.append(account)
+    position = 0
+    for fault, how_many in faults:
+        for account in accounts[position : position + how_many]:
+            account.fault = fault
+        position += how_many
+    if position > count:
+        raise SystemExit(f"{position} faulty accounts asked for, but only {count} accounts")
+    return accounts
+
+
+def exporter_config(sim: Simulator, timeout: float, min_interval: float) -> dict[str, Any]:
+    """The exporter's config for every simulated account."""
+    entries = [sim.exporter_account(name) for name in sim.accounts]
+    return {"defaults": {"timeout": timeout, "min_interval": min_interval}, "accounts": entries}
+
+
+class _ControlHandler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True
+    sim: Simulator
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def do_GET(self) -> None:
+        if urlsplit(self.path).path != "/requests":
+            self._reply(404, {"error": "not found"})
+            return
+        self._reply(200, {name: self.sim.requests(name) for name in self.sim.accounts})
+
+    def do_POST(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path != "/latency":
+            self._reply(404, {"error": "not found"})
+            return
+        seconds = float(parse_qs(parts.query)["seconds"][0])
+        for name in self.sim.accounts:
+            self.sim.set_latency(name, seconds)
+        self._reply(200, {"latency": seconds})
+
+    def _reply(self, status: int, payload: Any) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _fault(spec: str) -> tuple[Fault, int]:
+    name, _, count = spec.partition("=")
+    return Fault(name), int(count or 1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accounts", type=int, required=True)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds")
+    parser.add_argument("--config", type=Path, required=True, help="exporter config to write")
+    parser.add_argument("--timeout", type=float, default=300.0, help="accounts' timeout, s")
+    parser.add_argument("--min-interval", type=float, default=0.0, help="seconds")
+    parser.add_argument("--fault", type=_fault, action="append", default=[], metavar="FAULT=COUNT")
+    parser.add_argument(
+        "--hang-limit",
+        type=float,
+        default=None,
+        help="seconds a hanging account holds its request (default: the simulator's hour)",
+    )
+    args = parser.parse_args(argv)
+    if args.hang_limit is not None:
+        # A soak starts thousands of hanging requests; each holds a simulator thread until
+        # this limit. It only has to outlast the exporter's deadline.
+        core.HANG_LIMIT_SECONDS = args.hang_limit
+
+    sim = simulator(bench_accounts(args.accounts, args.latency, args.fault)).start()
+    config = exporter_config(sim, args.timeout, args.min_interval)
+    args.config.write_text(yaml.safe_dump(config, sort_keys=False))
+
+    handler = type("ControlHandler", (_ControlHandler,), {"sim": sim})
+    control = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    control.daemon_threads = True
+    threading.Thread(target=control.serve_forever, args=(0.05,), daemon=True).start()
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    info = {"url": sim.url, "control_port": control.server_address[1], "pid": os.getpid()}
+    print(json.dumps(info), flush=True)
+    stop.wait()
+    control.shutdown()
+    sim.stop()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
