@@ -182,6 +182,22 @@ def coded_error(code: int | None, codes: ErrorCodes, http_status: int) -> Provid
     )
 
 
+def listed_errors(errors: Any, codes: ErrorCodes, http_status: int) -> ProviderError:
+    """The failure an `errors` list of `{"code": …}` entries means (MessageBird's and
+    Telnyx's shape): the most telling of its entries."""
+    entries = errors if isinstance(errors, list) and errors else [errors]
+    return most_telling(
+        [
+            coded_error(
+                error_code(entry.get("code")) if isinstance(entry, dict) else None,
+                codes,
+                http_status,
+            )
+            for entry in entries
+        ]
+    )
+
+
 def most_telling(failures: Sequence[ProviderError]) -> ProviderError:
     """Of the errors one answer lists, the one to report: auth, then rate limiting, else the
     first (a rejected key matters more than whatever else went wrong)."""

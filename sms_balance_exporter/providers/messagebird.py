@@ -35,7 +35,7 @@ Exposition::
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from sms_balance_exporter.providers.base import (
     Balance,
@@ -45,11 +45,9 @@ from sms_balance_exporter.providers.base import (
     Provider,
     ProviderError,
     Reason,
-    coded_error,
     dig,
-    error_code,
     json_object,
-    most_telling,
+    listed_errors,
     raise_for_status,
     to_number,
     to_text,
@@ -104,7 +102,7 @@ class MessageBird(Provider):
         body = json_object(response)
         errors = body.get("errors")
         if errors is not None and errors != []:
-            raise _errors_error(errors, response.status)
+            raise listed_errors(errors, _ERROR_CODES, response.status)
         raise_for_status(response)
         amount = to_number(dig(body, "amount"), "amount")
         return Balance(amount=amount, currency=_currency(to_text(dig(body, "type"), "type")))
@@ -114,16 +112,3 @@ def _currency(unit: str) -> str:
     if not _UNIT_WORD.fullmatch(unit):
         raise ProviderError(Reason.PARSE, "field 'type' is not a unit word or currency code")
     return _UNITS.get(unit.lower(), unit.upper())
-
-
-def _errors_error(errors: Any, status: int) -> ProviderError:
-    """The failure an `errors` value means: an auth or rate-limit entry wins over the rest."""
-    entries = errors if isinstance(errors, list) and errors else [errors]
-    return most_telling(
-        [coded_error(_entry_code(entry), _ERROR_CODES, status) for entry in entries]
-    )
-
-
-def _entry_code(entry: Any) -> int | None:
-    """The integer `code` of one error entry, or None when there is none."""
-    return error_code(entry.get("code")) if isinstance(entry, dict) else None

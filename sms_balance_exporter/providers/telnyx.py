@@ -32,7 +32,7 @@ Exposition::
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from sms_balance_exporter.providers.base import (
     Balance,
@@ -40,13 +40,10 @@ from sms_balance_exporter.providers.base import (
     HttpRequest,
     HttpResponse,
     Provider,
-    ProviderError,
     Reason,
-    coded_error,
     dig,
-    error_code,
     json_object,
-    most_telling,
+    listed_errors,
     raise_for_status,
     to_number,
     to_text,
@@ -87,21 +84,8 @@ class Telnyx(Provider):
         body = json_object(response)
         errors = body.get("errors")
         if errors is not None and errors != []:
-            raise _errors_error(errors, response.status)
+            raise listed_errors(errors, _ERROR_CODES, response.status)
         raise_for_status(response)
         balance = to_number(dig(body, "data", "balance"), "data.balance")
         currency = to_text(dig(body, "data", "currency"), "data.currency")
         return Balance(amount=balance, currency=currency)
-
-
-def _errors_error(errors: Any, status: int) -> ProviderError:
-    """The failure an `errors` value means: an auth or rate-limit entry wins over the rest."""
-    entries = errors if isinstance(errors, list) and errors else [errors]
-    return most_telling(
-        [coded_error(_entry_code(entry), _ERROR_CODES, status) for entry in entries]
-    )
-
-
-def _entry_code(entry: Any) -> int | None:
-    """The integer `code` of one error entry, or None when there is none."""
-    return error_code(entry.get("code")) if isinstance(entry, dict) else None
