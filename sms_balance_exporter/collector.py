@@ -4,14 +4,13 @@ own metrics. Fresh metric families on every `collect()`; no provider wire format
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from sms_balance_exporter import __version__
-from sms_balance_exporter.config import Account
 from sms_balance_exporter.providers import Reason
 from sms_balance_exporter.service import AccountSnapshot
 
@@ -21,21 +20,13 @@ _CACHE_NOTE = " Served from memory when younger than the account's min_interval.
 
 
 class BalanceCollector(Collector):
-    """Queries `accounts` when collected and turns the results into metrics."""
+    """The metrics of one scrape's account snapshots (the web layer queries, then renders)."""
 
-    def __init__(
-        self,
-        query: Callable[[Sequence[Account], float | None], list[AccountSnapshot]],
-        accounts: Sequence[Account],
-        scrape_deadline: float | None,
-    ) -> None:
-        self._query = query
-        self._accounts = accounts
-        self._scrape_deadline = scrape_deadline
+    def __init__(self, snapshots: Sequence[AccountSnapshot]) -> None:
+        self._snapshots = snapshots
 
     def collect(self) -> Iterator[Metric]:
-        snapshots = self._query(self._accounts, self._scrape_deadline)
-        return iter(balance_metrics(snapshots))
+        return iter(balance_metrics(self._snapshots))
 
 
 def balance_metrics(snapshots: Sequence[AccountSnapshot]) -> list[Metric]:

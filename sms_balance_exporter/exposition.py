@@ -56,7 +56,7 @@ class ExpositionRenderer:
         reuse: bool,
     ) -> bytes:
         if not reuse:
-            return _render(encoder, BalanceCollector(lambda *_: list(snapshots), [], None))
+            return _render(encoder, BalanceCollector(snapshots))
         # Equal snapshots render equally; the tuple holds them, so nothing is compared by id.
         key = tuple(
             (s.account, s.result, s.last_success_time, tuple(sorted(s.errors.items())))
@@ -66,7 +66,7 @@ class ExpositionRenderer:
             last = self._last.get(content_type)
         if last is not None and last[0] == key:
             return last[1]
-        body = _render(encoder, BalanceCollector(lambda *_: list(snapshots), [], None))
+        body = _render(encoder, BalanceCollector(snapshots))
         with self._lock:
             self._last[content_type] = (key, body)
         if len(body) >= LARGE_BYTES:  # rendering it freed several times its size

@@ -39,5 +39,5 @@ def test_golden_exposition() -> None:
         ),
     ]
     registry = CollectorRegistry()
-    registry.register(BalanceCollector(lambda accounts, deadline: snapshots, [ok, bad], None))
+    registry.register(BalanceCollector(snapshots))
     assert generate_latest(registry).decode() == GOLDEN.read_text()
