@@ -1,7 +1,8 @@
-"""The WSGI application: `/`, `/metrics`, `/probe`, `/-/healthy`, `/-/reload`.
+"""The WSGI application: `/`, `/metrics`, `/probe`, `/exporter-metrics`, `/targets`,
+`/-/healthy`, `/-/reload`.
 
-Each scrape gets its own private registry holding a collector bound to that scrape's deadline
-(from `X-Prometheus-Scrape-Timeout-Seconds`); nothing is collected at registration.
+A scrape queries its accounts within the deadline `X-Prometheus-Scrape-Timeout-Seconds`
+implies, then renders the snapshots on private registries (exposition.py).
 """
 
 from __future__ import annotations
