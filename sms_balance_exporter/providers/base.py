@@ -8,6 +8,7 @@ Providers know nothing of Prometheus; the collector knows nothing of wire format
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from abc import ABC, abstractmethod
@@ -117,16 +118,22 @@ class Provider(BaseModel, ABC):
     @classmethod
     def secret_fields(cls) -> list[str]:
         """Names of the config fields that hold credentials (each also accepts `X_file`)."""
-        return [
-            name
-            for name, info in cls.model_fields.items()
-            if info.annotation is Secret or info.annotation == Secret | None
-        ]
+        return list(_secret_fields(cls))
 
     def secret_values(self) -> list[str]:
         """Every credential value of this account, for redaction."""
         values = (getattr(self, name) for name in self.secret_fields())
         return [value.reveal() for value in values if value is not None]
+
+
+@functools.cache
+def _secret_fields(provider: type[Provider]) -> tuple[str, ...]:
+    # Once per class: every balance query asks, to redact its messages.
+    return tuple(
+        name
+        for name, info in provider.model_fields.items()
+        if info.annotation is Secret or info.annotation == Secret | None
+    )
 
 
 # ---- helpers for parse_response -------------------------------------------------------------
