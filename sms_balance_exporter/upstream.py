@@ -69,12 +69,17 @@ class UpstreamClient:
         """
         secrets = provider.secret_values()
         try:
-            response = self._perform(provider.build_request(base_url.rstrip("/")), deadline)
+            last: list[HttpResponse] = []
+
+            def perform(request: HttpRequest) -> HttpResponse:
+                last[:] = [self._perform(request, deadline)]
+                return last[0]
+
             try:
-                return provider.parse_response(response)
+                return provider.fetch_balance(base_url.rstrip("/"), perform)
             except ProviderError as error:
-                if error.reason is Reason.RATE_LIMITED:
-                    error.retry_after = retry_after_seconds(response.headers.get("retry-after"))
+                if error.reason is Reason.RATE_LIMITED and last:
+                    error.retry_after = retry_after_seconds(last[0].headers.get("retry-after"))
                 raise
         except ProviderError as error:
             raise ProviderError(
@@ -102,6 +107,9 @@ class UpstreamClient:
         if request.json_body is not None:
             body = json.dumps(request.json_body).encode()
             headers.setdefault("Content-Type", "application/json")
+        elif request.form_body is not None:
+            body = urlencode(request.form_body).encode()
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
         if request.basic_auth is not None:
             user, password = request.basic_auth
             token = base64.b64encode(f"{user}:{password}".encode()).decode()

@@ -12,7 +12,7 @@ import functools
 import json
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -65,6 +65,7 @@ class HttpRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     params: Mapping[str, str] = field(default_factory=dict)
     json_body: Any = None
+    form_body: Mapping[str, str] | None = None  # sent form-encoded (exclusive with json_body)
     basic_auth: tuple[str, str] | None = None
 
     def __repr__(self) -> str:
@@ -80,6 +81,10 @@ class HttpResponse:
     status: int
     headers: Mapping[str, str]
     body: bytes
+
+
+# Performs one upstream call within the query's deadline (the transport's side of the wire).
+Perform = Callable[[HttpRequest], HttpResponse]
 
 
 class Provider(BaseModel, ABC):
@@ -100,6 +105,14 @@ class Provider(BaseModel, ABC):
     @abstractmethod
     def read_balance(self, response: HttpResponse) -> Balance:
         """The balance in `response`, or raise `ProviderError`: the provider's own part."""
+
+    def fetch_balance(self, base_url: str, perform: Perform) -> Balance:
+        """Ask for the balance, `perform` making each HTTP call; raise `ProviderError`.
+
+        One request and its answer for most providers; a provider that needs more than one
+        call (a login that yields a token first) overrides this.
+        """
+        return self.parse_response(perform(self.build_request(base_url)))
 
     def parse_response(self, response: HttpResponse) -> Balance:
         """The balance in `response`, or raise `ProviderError`.
