@@ -72,6 +72,12 @@ def _load(path: str) -> Config:
         _config_failure(error)
 
 
+def _log_warnings(config: Config) -> Config:
+    for warning in config.warnings:
+        log.warning("config warning", extra={"warning": warning})
+    return config
+
+
 def _config_failure(error: ConfigError) -> NoReturn:
     _fail("invalid config:\n" + "\n".join(f"  {p}" for p in error.problems))
 
@@ -100,7 +106,7 @@ def serve(
     web = _load_web_config(web_config_file)
     auth = BasicAuth(web.basic_auth_users) if web.basic_auth_users else None
     try:
-        runtime = ExporterRuntime(lambda: load_config(config_file), basic_auth=auth)
+        runtime = ExporterRuntime(lambda: _log_warnings(load_config(config_file)), basic_auth=auth)
     except ConfigError as error:  # a bad config stops here with the full list of problems
         _config_failure(error)
     _run_server(runtime, listen_address, reload_on_sighup=True, tls=web.tls)
@@ -111,6 +117,8 @@ def serve(
 def check(config_file: str) -> None:
     """Validate the config file; exit 0 if valid, 1 if not."""
     config = _load(config_file)
+    for warning in config.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"{config_file}: valid, {len(config.accounts)} account(s)")
 
 

@@ -3,19 +3,35 @@ durations, defaults, and errors that name the file, the account and the field.""
 
 from __future__ import annotations
 
-import difflib
+import ipaddress
 import os
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
-from sms_balance_exporter.durations import Duration
-from sms_balance_exporter.envexpand import ExpansionError, expand
+from sms_balance_exporter.durations import Duration, format_duration, parse_duration
+from sms_balance_exporter.envexpand import ExpansionError, bare_references, expand
 from sms_balance_exporter.providers import PROVIDERS, Provider
+from sms_balance_exporter.suggest import did_you_mean, looks_like_name, shown
+from sms_balance_exporter.yamlfile import (
+    MAX_CONFIG_BYTES,
+    MAX_SECRET_FILE_BYTES,
+    FileReadError,
+    YamlError,
+    hide_values_of,
+    load_yaml,
+    read_regular_file,
+    snippet,
+)
 
 MAX_TIMEOUT_SECONDS = 300.0
 # libyaml's safe loader where PyYAML was built with it: 8x faster on 1000 accounts.
@@ -24,7 +40,8 @@ DEFAULT_PROVIDER_CONCURRENCY = 8
 
 
 def safe_load_yaml(text: str) -> Any:
-    """YAML to plain data (no Python objects: both loaders are the safe ones)."""
+    """YAML to plain data (no Python objects: both loaders are the safe ones). The config file
+    goes through `yamlfile.load_yaml`, which also bounds aliases and refuses duplicate keys."""
     return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506
 
 
@@ -66,6 +83,9 @@ class Config:
     provider_concurrency: Mapping[str, int] = field(
         default_factory=lambda: {"default": DEFAULT_PROVIDER_CONCURRENCY}
     )
+    # Mistakes that still give a working config (`$VAR` without braces): `check` prints them,
+    # `serve` logs them.
+    warnings: tuple[str, ...] = ()
 
     def account(self, name: str) -> Account | None:
         return next((a for a in self.accounts if a.name == name), None)
@@ -110,13 +130,39 @@ class _AccountCommon(_Strict):
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, url: str | None) -> str | None:
-        if url is None:
-            return None
-        if not url.startswith(("https://", "http://")) or len(url.split("/")[2]) == 0:
-            raise ValueError("must be an http:// or https:// URL with a host")
-        if "?" in url or "#" in url or "@" in url.split("/")[2]:
-            raise ValueError("must not carry a query, a fragment or credentials")
-        return url.rstrip("/")
+        return None if url is None else _checked_base_url(url)
+
+
+def _checked_base_url(url: str) -> str:
+    """`url` without its trailing slash, or ValueError saying what is wrong (never the URL:
+    it may carry a credential)."""
+    if not url.startswith(("https://", "http://")) or not url.isprintable() or " " in url:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    if "?" in url or "#" in url or "@" in url.split("/")[2]:
+        raise ValueError("must not carry a query, a fragment or credentials")
+    host = url.split("/")[2]
+    if host.startswith("["):
+        address, bracket, port = host[1:].partition("]")
+        try:
+            ipaddress.IPv6Address(address)
+        except ValueError:
+            raise ValueError("has no valid IPv6 address between '[' and ']'") from None
+        if not bracket or (port and not port.startswith(":")):
+            raise ValueError("must be written http://[IPv6 address]:port/ (brackets, then port)")
+    elif host.count(":") > 1:
+        raise ValueError(
+            "has an IPv6 address without brackets: write it as http://[2001:db8::1]:8080/"
+        )
+    try:
+        parts = urlsplit(url)
+        port_number = parts.port
+    except ValueError:
+        raise ValueError("has a port that is not a number from 1 to 65535") from None
+    if port_number == 0 or (host.endswith(":") and port_number is None):
+        raise ValueError("has a port that is not a number from 1 to 65535")
+    if not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return url.rstrip("/")
 
 
 _COMMON_FIELDS = set(_AccountCommon.model_fields)
@@ -125,16 +171,21 @@ _TOP_LEVEL_FIELDS = {"defaults", "accounts", "provider_concurrency"}
 
 # ---- loading ---------------------------------------------------------------------------------
 
+# Every credential field name of every provider: their values never appear in a message.
+_SECRET_NAMES = frozenset(name for p in PROVIDERS.values() for name in p.secret_fields())
+_DURATION_WORDS = " seconds"
+
 
 def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> Config:
     """Read, expand and validate the config file at `path`; raise `ConfigError`."""
     loader = _Loader(str(path), os.environ if environ is None else environ)
-    return loader.validate(loader.read_yaml())
+    return loader.guarded(lambda: loader.validate(loader.read_yaml()))
 
 
 def config_from_data(data: Any, source: str, environ: Mapping[str, str] | None = None) -> Config:
     """Validate an already parsed config (the demo builds one); `source` names it in errors."""
-    return _Loader(source, os.environ if environ is None else environ).validate(data)
+    loader = _Loader(source, os.environ if environ is None else environ)
+    return loader.guarded(lambda: loader.validate(data))
 
 
 class _Loader:
@@ -142,15 +193,43 @@ class _Loader:
         self.path = path
         self.environ = environ
         self.problems: list[str] = []
+        self.warnings: list[str] = []
+        # Where a value came out empty from variables that are set but empty: their names.
+        self.empty_variables: dict[str, list[str]] = {}
+        # Credentials of the account at hand whose X_file could not be read.
+        self.unread_files: set[str] = set()
+        # Each list or mapping expanded once, however many aliases point at it.
+        self.expanded: dict[int, Any] = {}
+
+    def guarded(self, load: typing.Callable[[], Config]) -> Config:
+        """`load()`, with every failure a `ConfigError`: never a traceback for a config."""
+        try:
+            return load()
+        except ConfigError:
+            raise
+        except RecursionError:
+            raise ConfigError([f"{self.path}: nested too deeply to read"]) from None
+        except MemoryError:
+            raise ConfigError([f"{self.path}: too large to load (out of memory)"]) from None
+        except Exception as error:  # a message for people, never a traceback
+            # The type only: the text of an unexpected error may quote a value.
+            raise ConfigError(
+                [f"{self.path}: cannot load the config: unexpected {type(error).__name__}"]
+            ) from None
 
     def problem(self, where: str, message: str) -> None:
+        names = self.empty_variables.get(where)
+        if names:
+            variables = ", ".join(names)
+            message += f" (environment variable {variables} is set but empty)"
         self.problems.append(f"{self.path}: {where}{': ' if where else ''}{message}")
 
     def validate(self, raw: Any) -> Config:
         if not isinstance(raw, dict):
             raise ConfigError([f"{self.path}: the top level must be a mapping with 'accounts'"])
         for key in sorted(set(raw) - _TOP_LEVEL_FIELDS, key=str):
-            self.problem(f"key {key!r}", "unknown key" + _suggest(key, _TOP_LEVEL_FIELDS))
+            hint = did_you_mean(key, _TOP_LEVEL_FIELDS)
+            self.problem(f"key {shown(key, '(not shown)')}", "unknown key" + hint)
         defaults = self._defaults(self._expand(raw.get("defaults") or {}, "defaults"))
         concurrency = self._provider_concurrency(raw.get("provider_concurrency") or {})
         accounts_raw = raw.get("accounts")
@@ -173,41 +252,77 @@ class _Loader:
             accounts.append(account)
         if self.problems:
             raise ConfigError(self.problems)
-        return Config(path=self.path, accounts=tuple(accounts), provider_concurrency=concurrency)
+        return Config(
+            path=self.path,
+            accounts=tuple(accounts),
+            provider_concurrency=concurrency,
+            warnings=tuple(self.warnings),
+        )
 
     def read_yaml(self) -> Any:
         try:
-            text = Path(self.path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            text = read_regular_file(self.path, MAX_CONFIG_BYTES).decode("utf-8")
+        except (FileReadError, UnicodeDecodeError) as error:
+            reason = str(error) if isinstance(error, FileReadError) else "not UTF-8 text"
             raise ConfigError([f"{self.path}: cannot read config file: {reason}"]) from None
         try:
-            return safe_load_yaml(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            problem = getattr(error, "problem", None) or "not valid YAML"
-            raise ConfigError([f"{self.path}: YAML syntax error: {where}{problem}"]) from None
+            return load_yaml(text)
+        except YamlError as error:
+            where = ""
+            lines: list[str] = []
+            if error.line is not None and error.column is not None:
+                where = f"line {error.line}, column {error.column}: "
+                hide = hide_values_of(_SECRET_NAMES)
+                lines = snippet(text, error.line, error.column, hide)
+            message = f"{self.path}: YAML syntax error: {where}{error.message}"
+            raise ConfigError(["\n    ".join([message, *lines])]) from None
 
-    def _expand(self, value: Any, where: str) -> Any:
+    def _expand(self, value: Any, where: str, secret: bool = False) -> Any:
         """Expand `${VAR}` in every string below `value`, reporting problems at `where`."""
         if isinstance(value, str):
-            try:
-                return expand(value, self.environ)
-            except ExpansionError as error:
-                self.problem(where, str(error))
-                return value
+            return self._expand_text(value, where, secret)
+        if not isinstance(value, dict | list):
+            return value
+        if id(value) in self.expanded:
+            return self.expanded[id(value)]
+        result: Any
         if isinstance(value, dict):
-            return {k: self._expand(v, f"{where}, field {k!r}") for k, v in value.items()}
-        if isinstance(value, list):
-            return [self._expand(v, f"{where}[{i}]") for i, v in enumerate(value)]
-        return value
+            result = {k: self._expand(v, _field(where, k), secret) for k, v in value.items()}
+        else:
+            result = [self._expand(v, f"{where}[{i}]", secret) for i, v in enumerate(value)]
+        self.expanded[id(value)] = result
+        return result
+
+    def _expand_text(self, text: str, where: str, secret: bool) -> str:
+        for name in bare_references(text):
+            # In a credential the name is shown only when it is the whole value and looks
+            # like a variable (`key: $ILETI_KEY`); `pa$word` may be the password itself.
+            whole = text.strip() == f"${name}" and name.isupper()
+            if not looks_like_name(name) or (secret and not whole):
+                self.warnings.append(
+                    f"{self.path}: {where}: a '$' followed by a name is not expanded (only "
+                    "'${NAME}' is): write '${NAME}' for a variable, or '$$' for a literal '$'"
+                )
+                break
+            self.warnings.append(
+                f"{self.path}: {where}: '${name}' is not expanded (only '${{{name}}}' is): "
+                f"write '${{{name}}}' to use the variable, or '$${name}' to keep the text"
+            )
+        empty: list[str] = []
+        try:
+            expanded = expand(text, self.environ, empty)
+        except ExpansionError as error:
+            self.problem(where, str(error))
+            return text
+        if empty and not expanded.strip():
+            self.empty_variables[where] = empty
+        return expanded
 
     def _defaults(self, raw: Any) -> _Defaults:
         try:
             return _Defaults.model_validate(raw)
         except ValidationError as error:
-            self._report(error, "defaults")
+            self._report(error, "defaults", _Defaults)
             return _Defaults()
 
     def _provider_concurrency(self, raw: Any) -> dict[str, int]:
@@ -216,9 +331,9 @@ class _Loader:
             self.problem("provider_concurrency", "must map 'default' or provider ids to numbers")
             return limits
         for key, value in raw.items():
-            where = f"provider_concurrency, field {key!r}"
+            where = _field("provider_concurrency", key)
             if key != "default" and key not in PROVIDERS:
-                hint = _suggest(key, set(PROVIDERS) | {"default"})
+                hint = did_you_mean(key, set(PROVIDERS) | {"default"})
                 self.problem(where, f"not 'default' nor a provider id{hint}")
             elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
                 self.problem(where, "must be a whole number from 1 to 1000")
@@ -230,34 +345,27 @@ class _Loader:
         if not isinstance(entry, dict):
             self.problem(f"accounts[{index}]", "must be a mapping of fields")
             return None
-        name = entry.get("name")
-        where = _where(index, name if isinstance(name, str) else None)
+        where = _where(index, self._display_name(entry.get("name")))
         before = len(self.problems)
+        self.unread_files = set()
         entry = {
-            key: self._expand(value, f"{where}, field {key!r}") for key, value in entry.items()
+            key: self._expand(value, _field(where, key), key in _SECRET_NAMES)
+            for key, value in entry.items()
         }
-        provider_class = PROVIDERS.get(str(entry.get("provider")))
+        provider_class = self._provider_class(entry, where)
         if provider_class is None:
-            known = ", ".join(sorted(PROVIDERS))
-            if "provider" not in entry:
-                self.problem(where, f"field 'provider' is required (one of: {known})")
-            else:
-                self.problem(
-                    f"{where}, field 'provider'",
-                    f"unknown provider {entry['provider']!r} (one of: {known})",
-                )
             return None
         common = {k: v for k, v in entry.items() if k in _COMMON_FIELDS}
         specific = self._provider_fields(provider_class, entry, where)
         try:
             shared = _AccountCommon.model_validate(common)
         except ValidationError as error:
-            self._report(error, where)
+            self._report(error, where, _AccountCommon)
             shared = None
         try:
             provider = provider_class.model_validate(specific)
         except ValidationError as error:
-            self._report(error, where, provider_class.secret_fields())
+            self._report(error, where, provider_class)
             provider = None
         if shared is not None and shared.base_url is None and provider_class.base_url_required:
             self.problem(
@@ -278,6 +386,34 @@ class _Loader:
             low_balance=LowBalance(amount=low.amount, messages=low.messages),
         )
 
+    def _display_name(self, name: Any) -> str | None:
+        """The account's name as its errors show it: expanded where that works."""
+        if not isinstance(name, str):
+            return None
+        try:
+            return expand(name, self.environ) or name
+        except ExpansionError:
+            return name
+
+    def _provider_class(self, entry: dict[str, Any], where: str) -> type[Provider] | None:
+        value = entry.get("provider")
+        if isinstance(value, str) and value in PROVIDERS:
+            return PROVIDERS[value]
+        known = f"one of: {', '.join(PROVIDERS)}"
+        if "provider" not in entry:
+            self.problem(where, f"field 'provider' is required ({known})")
+        elif value is None or value == "":
+            self.problem(f"{where}, field 'provider'", f"has no value: name the provider ({known})")
+        elif not isinstance(value, str):
+            self.problem(f"{where}, field 'provider'", f"must be a provider id ({known})")
+        else:
+            hint = did_you_mean(value, PROVIDERS)
+            self.problem(
+                f"{where}, field 'provider'",
+                f"unknown provider {shown(value, '(not shown)')}{hint} ({known})",
+            )
+        return None
+
     def _provider_fields(
         self, provider_class: type[Provider], entry: dict[str, Any], where: str
     ) -> dict[str, Any]:
@@ -289,10 +425,9 @@ class _Loader:
             if key in _COMMON_FIELDS:
                 continue
             if key not in allowed:
-                hint = _suggest(key, allowed | _COMMON_FIELDS)
+                hint = did_you_mean(key, allowed | _COMMON_FIELDS)
                 self.problem(
-                    f"{where}, field {key!r}",
-                    f"unknown field for provider {provider_class.id!r}{hint}",
+                    _field(where, key), f"unknown field for provider {provider_class.id!r}{hint}"
                 )
                 continue
             if key.endswith("_file") and key[: -len("_file")] in secrets:
@@ -303,49 +438,146 @@ class _Loader:
                     )
                     continue
                 content = self._read_secret_file(value, f"{where}, field {key!r}")
-                if content is not None:
+                if content is None:
+                    self.unread_files.add(secret)
+                else:
                     fields[secret] = content
                 continue
             fields[key] = value
         return fields
 
     def _read_secret_file(self, value: Any, where: str) -> str | None:
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or not value.strip():
             self.problem(where, "must be a file path")
             return None
+        # The path is shown only where it names something that exists: a value that names
+        # nothing may be the credential itself, pasted in the wrong place.
+        named = f"the file {value}" if os.path.lexists(value) else "the file"
         try:
-            content = Path(value).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-            self.problem(where, f"cannot read {value}: {reason}")
+            content = read_regular_file(value, MAX_SECRET_FILE_BYTES).decode("utf-8").strip()
+        except (FileReadError, UnicodeDecodeError) as error:
+            reason = str(error) if isinstance(error, FileReadError) else "not UTF-8 text"
+            self.problem(where, f"cannot read {named}: {reason}")
             return None
         if not content:
-            self.problem(where, f"{value} is empty")
+            self.problem(where, f"{named} is empty")
             return None
         return content
 
-    def _report(
-        self, error: ValidationError, where: str, secret_fields: list[str] | None = None
-    ) -> None:
-        # Only the location and the message: pydantic's full text would echo the input,
-        # which may be a credential.
-        for detail in error.errors(include_input=False, include_url=False):
-            location = ".".join(str(part) for part in detail["loc"])
-            message = detail["msg"].removeprefix("Value error, ")
-            if detail["type"] == "missing":
-                message = "is required"
-                if secret_fields and location in secret_fields:
-                    message += f" (or {location}_file)"
-            if location:
-                self.problem(f"{where}, field {location!r}", message)
-            else:
-                self.problem(where, message)
+    def _report(self, error: ValidationError, where: str, model: type[BaseModel]) -> None:
+        # Rewritten in the project's words, and without the input: it may be a credential.
+        secret_fields = model.secret_fields() if issubclass(model, Provider) else []
+        for detail in error.errors(include_url=False):
+            loc = detail["loc"]
+            location = ".".join(
+                str(p) if isinstance(p, int) or looks_like_name(p) else "(key not shown)"
+                for p in loc
+            )
+            if detail["type"] == "missing" and location in self.unread_files:
+                continue  # its X_file could not be read: said already
+            message = _message(detail, model, location in secret_fields)
+            if detail["type"] == "missing" and location in secret_fields:
+                message += f" (or {location}_file)"
+            self.problem(f"{where}, field {location!r}" if location else where, message)
+
+
+def _message(detail: ErrorDetails, model: type[BaseModel], secret: bool) -> str:
+    """One pydantic error in the project's words: units for durations, no class names."""
+    kind, loc = detail["type"], detail["loc"]
+    ctx = detail.get("ctx") or {}
+    value = detail.get("input")
+    info = _field_info(model, loc)
+    duration = info is not None and _is_duration(info)
+
+    def bound(limit: Any) -> str:
+        if not duration:
+            return f"{limit}"
+        words = f"{limit:g}{_DURATION_WORDS}"
+        return words + (f" ({format_duration(limit)})" if limit >= 60 else "")
+
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        fields = _fields_at(model, loc[:-1]) or {}
+        return "unknown field" + did_you_mean(loc[-1], fields)
+    bounds = {
+        "greater_than": ("must be more than", "gt"),
+        "greater_than_equal": ("must be at least", "ge"),
+        "less_than": ("must be less than", "lt"),
+        "less_than_equal": ("must be at most", "le"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"{words} {bound(ctx.get(key))}"
+    if isinstance(value, bool | int | float) and (kind == "string_type" or secret):
+        read = "true or false" if isinstance(value, bool) else "a number"
+        name = str(loc[-1]) if loc and looks_like_name(loc[-1]) else "field"
+        return f'YAML read {read} here, but it must be text: put it in quotes ({name}: "...")'
+    simple = {
+        "string_type": "must be text",
+        "string_too_short": "must not be empty",
+        "float_type": "must be a number",
+        "float_parsing": "must be a number",
+        "int_type": "must be a whole number",
+        "int_parsing": "must be a whole number",
+        "int_from_float": "must be a whole number",
+        "finite_number": "must be a finite number",
+        "bool_type": "must be true or false",
+        "bool_parsing": "must be true or false",
+        "dict_type": "must be a mapping of fields",
+        "model_type": "must be a mapping of fields",
+        "model_attributes_type": "must be a mapping of fields",
+        "list_type": "must be a list",
+    }
+    if kind in simple:
+        return simple[kind]
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters long"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected')}"
+    message = detail["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if message == "must be a non-empty string":  # the Secret type's own words
+        return "must not be empty"
+    return message.replace("Input should be", "must be")
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> dict[str, FieldInfo] | None:
+    """The fields of the model reached through `loc` from `model`, or None."""
+    fields = model.model_fields
+    for part in loc:
+        info = fields.get(part) if isinstance(part, str) else None
+        sub = _submodel(info.annotation) if info is not None else None
+        if sub is None:
+            return None
+        fields = sub.model_fields
+    return fields
+
+
+def _field_info(model: type[BaseModel], loc: tuple[int | str, ...]) -> FieldInfo | None:
+    fields = _fields_at(model, loc[:-1]) if loc else None
+    return fields.get(loc[-1]) if fields is not None and isinstance(loc[-1], str) else None
+
+
+def _is_duration(info: FieldInfo) -> bool:
+    # `Duration` on its own puts its validator in the field's metadata; `Duration | None`
+    # keeps it inside the union's member.
+    members = typing.get_args(info.annotation) if _is_union(info.annotation) else ()
+    metadata = [*info.metadata, *(m for a in members for m in getattr(a, "__metadata__", ()))]
+    return any(getattr(meta, "func", None) is parse_duration for meta in metadata)
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    candidates = typing.get_args(annotation) if _is_union(annotation) else (annotation,)
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+
+
+def _is_union(annotation: Any) -> bool:
+    return isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
 
 
 def _where(index: int, name: str | None) -> str:
     return f"accounts[{index}]" + (f" (name {name!r})" if name else "")
 
 
-def _suggest(key: Any, candidates: set[str]) -> str:
-    matches = difflib.get_close_matches(str(key), sorted(candidates), n=1)
-    return f"; did you mean {matches[0]!r}?" if matches else ""
+def _field(where: str, key: Any) -> str:
+    return f"{where}, field {shown(key, '(name not shown)')}"

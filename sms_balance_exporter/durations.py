@@ -38,3 +38,18 @@ def parse_duration(value: Any) -> float:
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+def format_duration(seconds: float) -> str:
+    """`seconds` written the Prometheus way (300 -> "5m", 5400 -> "1h30m", 0.5 -> "500ms")."""
+    if seconds <= 0:
+        return "0s"
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    parts: list[str] = []
+    rest = round(seconds)
+    for unit in ("w", "d", "h", "m", "s"):
+        count, rest = divmod(rest, int(_UNITS[unit]))
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)

@@ -93,7 +93,7 @@ def test_secret_never_in_repr(write_config: Write) -> None:
         ({"name": "tr", "key": "k", "hash": "h"}, "field 'provider' is required"),
         ({**ILETI, "hash_file": "/x"}, "set either 'hash' or 'hash_file', not both"),
         ({**ILETI, "timeout": "10 s"}, "field 'timeout': invalid duration '10 s'"),
-        ({**ILETI, "timeout": "0s"}, "field 'timeout': Input should be greater than 0"),
+        ({**ILETI, "timeout": "0s"}, "field 'timeout': must be more than 0 seconds"),
         ({**ILETI, "key": "${UNSET_VAR}"}, "environment variable UNSET_VAR is not set"),
         ({**ILETI, "hash_file": "/does/not/exist"}, "field 'hash_file'"),
         ({**ILETI, "low_balance": {"amount": -1}}, "field 'low_balance.amount'"),
