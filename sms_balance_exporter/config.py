@@ -274,7 +274,8 @@ class _Loader:
                 where = f"line {error.line}, column {error.column}: "
                 hide = hide_values_of(_SECRET_NAMES)
                 lines = snippet(text, error.line, error.column, hide)
-            message = f"{self.path}: YAML syntax error: {where}{error.message}"
+            kind = "YAML syntax error" if error.syntax else "YAML error"
+            message = f"{self.path}: {kind}: {where}{error.message}"
             raise ConfigError(["\n    ".join([message, *lines])]) from None
 
     def _expand(self, value: Any, where: str, secret: bool = False) -> Any:

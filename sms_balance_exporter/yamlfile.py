@@ -36,9 +36,13 @@ class FileReadError(Exception):
 class YamlError(Exception):
     """YAML that cannot be loaded; `line`/`column` are 1-based where known."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+    def __init__(
+        self, message: str, line: int | None = None, column: int | None = None, syntax: bool = True
+    ):
         super().__init__(message)
         self.message = message
+        # False where the YAML is well formed but its content is refused (a duplicate key).
+        self.syntax = syntax
         self.line = line
         self.column = column
 
@@ -116,9 +120,10 @@ def _marked(error: yaml.MarkedYAMLError, text: str) -> YamlError:
         # At the end of the text (an unclosed quote) the start is the line worth showing.
         if mark is None or mark.line >= len(text.splitlines()):
             mark = context
+    syntax = not isinstance(error, ConstructorError)
     if mark is None:
-        return YamlError(problem)
-    return YamlError(problem, mark.line + 1, mark.column + 1)
+        return YamlError(problem, syntax=syntax)
+    return YamlError(problem, mark.line + 1, mark.column + 1, syntax)
 
 
 def snippet(text: str, line: int, column: int, hide: Callable[[str], str]) -> list[str]:
@@ -139,18 +144,17 @@ def snippet(text: str, line: int, column: int, hide: Callable[[str], str]) -> li
     return [gutter + shown, " " * (len(gutter) - 2) + "| " + before + "^"]
 
 
-_KEY_LINE = re.compile(r"^(\s*(?:-\s+)*)([^\s:#][^:#]*?)(\s*:\s+|\s*:$)(.*)$")
-
-
 def hide_values_of(keys: Iterable[str]) -> Callable[[str], str]:
-    """A `hide` for `snippet`: the value after any of `keys` (`key: value`) is masked."""
-    hidden = set(keys)
+    """A `hide` for `snippet`: from the first of `keys` (`key: value`, block or flow style) on,
+    the rest of the line is masked."""
+    names = "|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w-])[\"']?(?:{names})[\"']?\s*:(?:\s|$)")
 
     def hide(line: str) -> str:
-        match = _KEY_LINE.match(line)
-        if match and match.group(2).strip("'\"") in hidden and match.group(4):
-            return match.group(1) + match.group(2) + match.group(3) + "<hidden>"
-        return line
+        match = pattern.search(line)
+        if match is None or not line[match.end() :].strip():
+            return line
+        return line[: match.end()].rstrip() + " <hidden>"
 
     return hide
 

@@ -88,7 +88,7 @@ def test_duplicate_keys_name_both_lines(write_config: Write) -> None:
     )
     (problem,) = problems(path)
     assert problem.startswith(
-        f"{path}: YAML syntax error: line 6, column 5: duplicate key 'key' in one mapping "
+        f"{path}: YAML error: line 6, column 5: duplicate key 'key' in one mapping "
         "(lines 4 and 6): the second would silently win"
     )
 
