@@ -198,8 +198,9 @@ class _Loader:
         self.empty_variables: dict[str, list[str]] = {}
         # Credentials of the account at hand whose X_file could not be read.
         self.unread_files: set[str] = set()
-        # Each list or mapping expanded once, however many aliases point at it.
-        self.expanded: dict[int, Any] = {}
+        # Each list or mapping expanded once, however many aliases point at it: id -> (the
+        # original, kept so that its id is not reused; its expansion).
+        self.expanded: dict[int, tuple[Any, Any]] = {}
 
     def guarded(self, load: typing.Callable[[], Config]) -> Config:
         """`load()`, with every failure a `ConfigError`: never a traceback for a config."""
@@ -285,13 +286,13 @@ class _Loader:
         if not isinstance(value, dict | list):
             return value
         if id(value) in self.expanded:
-            return self.expanded[id(value)]
+            return self.expanded[id(value)][1]
         result: Any
         if isinstance(value, dict):
             result = {k: self._expand(v, _field(where, k), secret) for k, v in value.items()}
         else:
             result = [self._expand(v, f"{where}[{i}]", secret) for i, v in enumerate(value)]
-        self.expanded[id(value)] = result
+        self.expanded[id(value)] = (value, result)
         return result
 
     def _expand_text(self, text: str, where: str, secret: bool) -> str:

@@ -157,7 +157,7 @@ WHERE = "c.yml: accounts[0] (name 'acme')"
             "field 'balanse': unknown field for provider 'generic'; did you mean 'balance'?",
         ),
         # the request
-        ({"request": {"method": "DELETE"}}, "field 'request.method': Input should be 'GET' or"),
+        ({"request": {"method": "DELETE"}}, "field 'request.method': must be 'GET' or"),
         (
             {"request": {"json": {"a": 1}}},
             "field 'request': 'json' is a request body: it needs method POST",
@@ -218,7 +218,7 @@ WHERE = "c.yml: accounts[0] (name 'acme')"
             "or remove it)",
         ),
         # auth
-        ({"auth": {"type": "digest"}}, "field 'auth.type': Input should be 'basic', 'bearer'"),
+        ({"auth": {"type": "digest"}}, "field 'auth.type': must be 'basic', 'bearer'"),
         (
             {"username": USER, "auth": {"type": "basic"}},
             "field 'auth': type 'basic' needs 'password' (or password_file)",
@@ -247,7 +247,7 @@ WHERE = "c.yml: accounts[0] (name 'acme')"
         ),
         ({"success": {"equals": "ok"}}, "field 'success': 'equals' needs 'field'"),
         ({"auth_failure": {}}, "field 'auth_failure': set 'status', or 'field' and 'equals'"),
-        ({"success": {"status": 99}}, "field 'success.status.0': Input should be greater"),
+        ({"success": {"status": 99}}, "field 'success.status.0': must be at least 100"),
         ({"success": {"status": []}}, "field 'success.status': Value should have at least 1 item"),
         (
             {"auth_failure": {"field": "code", "equals": [401]}},
