@@ -173,7 +173,6 @@ _TOP_LEVEL_FIELDS = {"defaults", "accounts", "provider_concurrency"}
 
 # Every credential field name of every provider: their values never appear in a message.
 _SECRET_NAMES = frozenset(name for p in PROVIDERS.values() for name in p.secret_fields())
-_DURATION_WORDS = " seconds"
 
 
 def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> Config:
@@ -494,7 +493,7 @@ def _message(detail: ErrorDetails, model: type[BaseModel], secret: bool) -> str:
     def bound(limit: Any) -> str:
         if not duration:
             return f"{limit}"
-        words = f"{limit:g}{_DURATION_WORDS}"
+        words = f"{limit:g} seconds"
         return words + (f" ({format_duration(limit)})" if limit >= 60 else "")
 
     if kind == "missing":

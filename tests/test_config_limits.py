@@ -238,3 +238,13 @@ def test_the_snippet_of_a_bad_credential_hides_its_value(tmp_path: Path) -> None
     (problem,) = caught.value.problems
     assert "777" not in problem
     assert "key: <hidden>" in problem
+
+
+def test_a_merge_key_bomb_fails_fast(tmp_path: Path) -> None:
+    # `<<:` copies the merged pairs into each mapping: nested merges grow as 9**levels too.
+    lines = ["x0: &x0 {k0: 1, k1: 1, k2: 1, k3: 1, k4: 1, k5: 1, k6: 1, k7: 1, k8: 1}\n"]
+    lines += [f"x{i}: &x{i} {{<<: [{', '.join([f'*x{i - 1}'] * 9)}]}}\n" for i in range(1, 12)]
+    config = write(tmp_path, "defaults:\n" + "".join("  " + line for line in lines))
+    with pytest.raises(ConfigError) as caught:
+        load_config(config, {})
+    assert any("aliases (*name) expand the document" in p for p in caught.value.problems)
