@@ -13,6 +13,7 @@ same thread, with the `ssl.SSLContext` in force for each new connection.
 from __future__ import annotations
 
 import errno
+import heapq
 import logging
 import resource
 import socket
@@ -247,13 +248,14 @@ class _BufferingConnections(ConnectionManager):  # type: ignore[misc]
             self._selector.register(conn.socket.fileno(), 1, data=conn)
 
     def _evict_oldest(self) -> bool:
+        """Close the longest-waiting tenth of the connections: a flood of slow clients
+        cannot lock new ones out, and the sort is paid once per many accepts."""
         waiting = [(fd, c) for fd, c in self._selector.connections if c is not self.server]
-        if not waiting:
-            return False
-        fd, conn = min(waiting, key=lambda entry: entry[1].last_used)
-        self._selector.unregister(fd)
-        conn.close()
-        return True
+        count = max(1, len(waiting) // 10)
+        for fd, conn in heapq.nsmallest(count, waiting, key=lambda entry: entry[1].last_used):
+            self._selector.unregister(fd)
+            conn.close()
+        return bool(waiting)
 
     def _receive(self, fd: int, conn: _Connection) -> None:
         sock = conn.socket
@@ -327,7 +329,7 @@ class ExporterServer:
             numthreads=WORKER_THREADS,
             max=WORKER_THREADS,
             server_name=SERVER_NAME,
-            request_queue_size=128,
+            request_queue_size=1024,  # a burst of connections waits in the kernel
             timeout=REQUEST_SECONDS,
             shutdown_timeout=SHUTDOWN_SECONDS,
             accepted_queue_size=4 * WORKER_THREADS,
