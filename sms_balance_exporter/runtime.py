@@ -9,12 +9,12 @@ from collections.abc import Callable
 
 from sms_balance_exporter.basic_auth import Authenticator
 from sms_balance_exporter.collector import ExporterCollector
-from sms_balance_exporter.config import Config, ConfigError
+from sms_balance_exporter.config import Config
 from sms_balance_exporter.logs import set_known_secrets
 from sms_balance_exporter.memory import release_free_memory
 from sms_balance_exporter.service import BalanceService
 from sms_balance_exporter.upstream import UpstreamClient
-from sms_balance_exporter.web import ExporterApp
+from sms_balance_exporter.web import ExporterApp, reload_error_message
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +72,6 @@ class ExporterRuntime:
             self.service.forget_except(config.accounts)
             release_free_memory()
         log.info("config reloaded", extra={"accounts": len(config.accounts)})
-
-
-def reload_error_message(error: BaseException) -> str:
-    """A reload failure in words: the config's own problems, or what went wrong."""
-    if isinstance(error, ConfigError):
-        return str(error)
-    detail = str(error).strip()
-    return f"unexpected {type(error).__name__}" + (f": {detail}" if detail else "")
 
 
 def config_secrets(config: Config) -> list[str]:

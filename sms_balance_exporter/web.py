@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, quote
 from sms_balance_exporter import __version__
 from sms_balance_exporter.basic_auth import Authenticator
 from sms_balance_exporter.collector import ExporterCollector
-from sms_balance_exporter.config import Account, Config
+from sms_balance_exporter.config import Account, Config, ConfigError
 from sms_balance_exporter.exposition import ExpositionRenderer
 from sms_balance_exporter.service import AccountSnapshot, BalanceService
 
@@ -137,7 +137,7 @@ class ExporterApp:
         try:
             self._reload()
         except Exception as error:  # the reloader logs; the old config keeps serving
-            reason = str(error).strip() or f"unexpected {type(error).__name__}, see the log"
+            reason = reload_error_message(error)
             return Response.text(500, f"config not reloaded, the old one stays: {reason}\n")
         return Response.text(200, "config reloaded\n")
 
@@ -170,6 +170,14 @@ class ExporterApp:
             reuse=reuse,
         )
         return Response(200, [("Content-Type", content_type)], body)
+
+
+def reload_error_message(error: BaseException) -> str:
+    """A reload failure in words: the config's own problems, or what went wrong."""
+    if isinstance(error, ConfigError):
+        return str(error)
+    detail = str(error).strip()
+    return f"unexpected {type(error).__name__}" + (f": {detail}" if detail else "")
 
 
 def _cross_site(environ: Environ) -> bool:

@@ -292,3 +292,53 @@ def test_documented_web_configs_pass_promtool_and_load(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert load_web_config(str(certs / name)).tls is not None
+
+
+# ---- re-read when it changes -----------------------------------------------------------------
+
+
+def _served_certificate(url: str) -> bytes:
+    host, port = url.removeprefix("https://").split(":")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # only to read which certificate is served
+    with (
+        socket.create_connection((host, int(port)), timeout=10) as raw,
+        context.wrap_socket(raw) as tls,
+    ):
+        served = tls.getpeercert(binary_form=True)
+    assert served is not None
+    return served
+
+
+def test_a_certificate_replaced_on_disk_is_served_to_the_next_connection(
+    serve: Callable[[dict[str, Any]], str], certs: Path, ca: trustme.CA
+) -> None:
+    url = serve({"tls_server_config": {"cert_file": "exporter.crt", "key_file": "exporter.key"}})
+    first = _served_certificate(url)
+    renewed = ca.issue_cert("127.0.0.1", "localhost")
+    renewed.private_key_pem.write_to_path(str(certs / "exporter.key"))
+    renewed.cert_chain_pems[0].write_to_path(str(certs / "exporter.crt"))
+    second = _served_certificate(url)
+    assert second != first
+    assert second == ssl.PEM_cert_to_DER_cert(renewed.cert_chain_pems[0].bytes().decode())
+    response = requests.get(url + "/-/healthy", verify=str(certs / "ca.crt"), timeout=10)
+    assert response.status_code == 200
+
+
+def test_new_users_apply_and_a_bad_new_web_config_keeps_the_old_one(
+    serve: Callable[[dict[str, Any]], str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = serve({"basic_auth_users": {"prometheus": HASH}})
+    assert requests.get(url + "/metrics", auth=("prometheus", "s3cret-pass"), timeout=10).ok
+    other = bcrypt.hashpw(b"other-pass", bcrypt.gensalt(rounds=4)).decode()
+    write(tmp_path / "web.yml", {"basic_auth_users": {"grafana": other}})
+    assert requests.get(url + "/metrics", auth=("grafana", "other-pass"), timeout=10).ok
+    old = requests.get(url + "/metrics", auth=("prometheus", "s3cret-pass"), timeout=10)
+    assert old.status_code == 401
+    write(tmp_path / "web.yml", "basic_auth_users: {grafana: not-a-hash}\n")
+    assert requests.get(url + "/metrics", auth=("grafana", "other-pass"), timeout=10).ok
+    failures = [r for r in caplog.records if r.getMessage().startswith("web config reload failed")]
+    assert len(failures) == 1
+    assert "not a bcrypt hash" in failures[0].__dict__["error"]
+    assert "not-a-hash" not in failures[0].__dict__["error"]
