@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sms_balance_exporter.secret import REDACTED, redact
+from sms_balance_exporter.secret import MIN_REDACTED_LENGTH, REDACTED, redact
 
 LEVELS = {
     "debug": logging.DEBUG,
@@ -63,7 +63,7 @@ def _scrub_base64(match: re.Match[str]) -> str:
     except (binascii.Error, ValueError):
         return token
     text = decoded.decode("utf-8", "replace")
-    if redact(text, _known_secrets) != text:
+    if any(len(s) >= MIN_REDACTED_LENGTH and s in text for s in _known_secrets):
         return REDACTED
     return token
 
