@@ -1,9 +1,12 @@
 """HTTP basic auth for the exporter's endpoints, checked against bcrypt hashes.
 
-Unknown users are checked against a dummy hash, so the time an answer takes does not tell
-whether a user exists. Verified credentials are cached (bcrypt is slow on purpose, and
-Prometheus sends the same credentials on every scrape); the cache keys are digests, never
-plain passwords.
+An answer tells nothing about whether a user exists: an unknown user is checked against a
+dummy hash of the highest cost configured, and a password bcrypt cannot take (over 72 bytes)
+is refused after the same work for every user. Verified credentials are cached (bcrypt is
+slow on purpose, and Prometheus sends the same credentials on every scrape); the cache keys
+are digests, never plain passwords. At most `MAX_CONCURRENT_CHECKS` bcrypt checks run at
+once; past that a new credential is refused at once, so a guessing flood costs bounded CPU
+and leaves the worker threads to `/-/healthy` and to scrapes with cached credentials.
 """
 
 from __future__ import annotations
@@ -13,24 +16,45 @@ import binascii
 import hashlib
 import threading
 from collections import OrderedDict
+from typing import Protocol
 
 import bcrypt
 
-# A bcrypt hash (of "no such user", cost 10, the usual cost): the work an unknown user
-# costs. A constant, because hashing one at import would add 50 ms to every start.
-_DUMMY_HASH = b"$2b$10$GKKgRmWNYtRjNk9r7OQRxOcqYhSEj5nZ.AiGXYpBkVd1gZsHEeJre"
 _CACHE_SIZE = 1024
+MAX_CONCURRENT_CHECKS = 2
+MAX_PASSWORD_BYTES = 72  # bcrypt's limit
+
+
+class Authenticator(Protocol):
+    """What the web app asks: may a request with this `Authorization` header in?"""
+
+    def allows(self, authorization: str | None) -> bool: ...
+
+
+def _cost(hashed: bytes) -> int:
+    return int(hashed.split(b"$")[2])
 
 
 class BasicAuth:
-    """Checks `Authorization` headers against `users` (user name -> bcrypt hash)."""
+    """Checks `Authorization` headers against `users` (user name -> bcrypt hash); with no
+    users, every request is allowed."""
 
     def __init__(self, users: dict[str, bytes]) -> None:
         self._users = users
         self._verified: OrderedDict[bytes, None] = OrderedDict()
         self._lock = threading.Lock()
+        self._checks = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
+        cost = max((_cost(h) for h in users.values()), default=4)
+        # Hashed once here, at the cost an existing user costs at most.
+        self._dummy = bcrypt.hashpw(b"no such user", bcrypt.gensalt(rounds=cost)) if users else b""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self._users)
 
     def allows(self, authorization: str | None) -> bool:
+        if not self._users:
+            return True
         credentials = _parse(authorization)
         if credentials is None:
             return False
@@ -41,13 +65,15 @@ class BasicAuth:
             if hashed is not None and key in self._verified:
                 self._verified.move_to_end(key)
                 return True
-        if hashed is None:
-            bcrypt.checkpw(password, _DUMMY_HASH)
+        if not self._checks.acquire(blocking=False):
             return False
         try:
+            if hashed is None or len(password) > MAX_PASSWORD_BYTES:
+                bcrypt.checkpw(password[:MAX_PASSWORD_BYTES], self._dummy)
+                return False
             ok = bcrypt.checkpw(password, hashed)
-        except ValueError:
-            return False
+        finally:
+            self._checks.release()
         if ok:
             with self._lock:
                 self._verified[key] = None

@@ -6,8 +6,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import signal
-import ssl
 import sys
 import threading
 from collections.abc import Callable
@@ -16,14 +16,18 @@ from typing import Any, NoReturn
 import click
 
 from sms_balance_exporter import __version__
-from sms_balance_exporter.basic_auth import BasicAuth
 from sms_balance_exporter.config import Config, ConfigError, load_config
-from sms_balance_exporter.logs import LEVELS, setup_logging
-from sms_balance_exporter.runtime import ExporterRuntime
-from sms_balance_exporter.server import DEFAULT_PORT, ExporterServer, ListenAddressError
+from sms_balance_exporter.logs import LEVELS, scrub, set_known_secrets, setup_logging
+from sms_balance_exporter.runtime import ExporterRuntime, config_secrets
+from sms_balance_exporter.server import (
+    DEFAULT_PORT,
+    SHUTDOWN_SECONDS,
+    ExporterServer,
+    ListenAddressError,
+)
 from sms_balance_exporter.service import AccountSnapshot, BalanceService
 from sms_balance_exporter.upstream import UpstreamClient
-from sms_balance_exporter.webconfig import WebConfig, WebConfigError, load_web_config
+from sms_balance_exporter.webconfig import WebConfigError, WebConfigWatcher
 
 log = logging.getLogger("sms_balance_exporter")
 
@@ -66,10 +70,13 @@ def _fail(message: str) -> NoReturn:
 
 
 def _load(path: str) -> Config:
+    """The config at `path`, its secrets registered with the log scrubber before any use."""
     try:
-        return load_config(path)
+        config = load_config(path)
     except ConfigError as error:
         _config_failure(error)
+    set_known_secrets(config_secrets(config))
+    return config
 
 
 def _log_warnings(config: Config) -> Config:
@@ -103,13 +110,12 @@ def serve(
 ) -> None:
     """Serve metrics, querying every account on each scrape."""
     setup_logging(log_level, log_format)
-    web = _load_web_config(web_config_file)
-    auth = BasicAuth(web.basic_auth_users) if web.basic_auth_users else None
+    web = _watch_web_config(web_config_file)
     try:
-        runtime = ExporterRuntime(lambda: _log_warnings(load_config(config_file)), basic_auth=auth)
+        runtime = ExporterRuntime(lambda: _log_warnings(load_config(config_file)), basic_auth=web)
     except ConfigError as error:  # a bad config stops here with the full list of problems
         _config_failure(error)
-    _run_server(runtime, listen_address, reload_on_sighup=True, tls=web.tls)
+    _run_server(runtime, listen_address, reload_on_sighup=True, web=web)
 
 
 @main.command()
@@ -139,10 +145,11 @@ def query(config_file: str, output: str, log_level: str, log_format: str) -> Non
     finally:
         service.shutdown()
     rows = [_result_row(s) for s in snapshots]
+    # Scrubbed like a log line: an error message may quote what a provider sent back.
     if output == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(scrub(json.dumps(rows, indent=2, ensure_ascii=False)))
     else:
-        click.echo(_table(rows))
+        click.echo(scrub(_table(rows)))
     sys.exit(0 if all(row["up"] for row in rows) else 1)
 
 
@@ -164,11 +171,11 @@ def demo(listen_address: str, log_level: str, log_format: str) -> None:
         sim.stop()
 
 
-def _load_web_config(path: str | None) -> WebConfig:
+def _watch_web_config(path: str | None) -> WebConfigWatcher | None:
     if not path:
-        return WebConfig(tls=None, basic_auth_users={})
+        return None
     try:
-        return load_web_config(path)
+        return WebConfigWatcher(path)
     except WebConfigError as error:
         _fail(f"invalid web config:\n{error}")
 
@@ -177,8 +184,9 @@ def _run_server(
     runtime: ExporterRuntime,
     listen_address: str,
     reload_on_sighup: bool,
-    tls: ssl.SSLContext | None = None,
+    web: WebConfigWatcher | None = None,
 ) -> None:
+    tls = web.tls if web is not None and web.current().tls is not None else None
     try:
         server = ExporterServer(runtime.app, listen_address, tls)
     except ListenAddressError as error:
@@ -201,6 +209,18 @@ def _run_server(
     )
     stop.wait()
     log.info("shutting down")
+    stopping = threading.Thread(target=_stop, args=(server, runtime), name="stop", daemon=True)
+    stopping.start()
+    # In-flight answers get SHUTDOWN_SECONDS; a client or provider that hangs beyond that
+    # must not hold the process (Kubernetes sends SIGKILL after its grace period).
+    stopping.join(SHUTDOWN_SECONDS + 1.0)
+    if stopping.is_alive():
+        log.warning("requests still running at shutdown were cut off")
+        logging.shutdown()
+        os._exit(0)
+
+
+def _stop(server: ExporterServer, runtime: ExporterRuntime) -> None:
     server.stop()
     runtime.service.shutdown()
 
@@ -211,7 +231,7 @@ def _reload_quietly(runtime: ExporterRuntime) -> None:
 
 
 def _try_reload(runtime: ExporterRuntime) -> None:
-    with contextlib.suppress(ConfigError):
+    with contextlib.suppress(Exception):  # logged by reload; the old config keeps serving
         runtime.reload()
 
 

@@ -7,14 +7,14 @@ import threading
 import time
 from collections.abc import Callable
 
-from sms_balance_exporter.basic_auth import BasicAuth
+from sms_balance_exporter.basic_auth import Authenticator
 from sms_balance_exporter.collector import ExporterCollector
-from sms_balance_exporter.config import Config, ConfigError
+from sms_balance_exporter.config import Config
 from sms_balance_exporter.logs import set_known_secrets
 from sms_balance_exporter.memory import release_free_memory
 from sms_balance_exporter.service import BalanceService
 from sms_balance_exporter.upstream import UpstreamClient
-from sms_balance_exporter.web import ExporterApp
+from sms_balance_exporter.web import ExporterApp, reload_error_message
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class ExporterRuntime:
         self,
         load: Callable[[], Config],
         service: BalanceService | None = None,
-        basic_auth: BasicAuth | None = None,
+        basic_auth: Authenticator | None = None,
     ) -> None:
         self._load = load
         self._lock = threading.Lock()
@@ -35,7 +35,7 @@ class ExporterRuntime:
         release_free_memory()  # parsing a large config leaves megabytes behind
         self.last_reload_successful = True
         self.last_reload_success_time = time.time()  # the start-up load counts as one
-        set_known_secrets(_secrets(self._config))
+        set_known_secrets(config_secrets(self._config))
         self.service = service or BalanceService(
             UpstreamClient(), provider_limit=lambda provider: self._config.concurrency_for(provider)
         )
@@ -56,20 +56,24 @@ class ExporterRuntime:
         with self._lock:
             try:
                 config = self._load()
-            except ConfigError as error:
+            except BaseException as error:  # MemoryError, OSError, anything: the old one stays
                 self.last_reload_successful = False
                 log.error(
-                    "config reload failed, keeping the old config", extra={"error": str(error)}
+                    "config reload failed, keeping the old config",
+                    extra={"error": reload_error_message(error)},
                 )
                 raise
+            # Before any scrape can use them; the old ones stay too, for scrapes still
+            # running on the old config.
+            set_known_secrets(config_secrets(config) + config_secrets(self._config))
             self._config = config  # one assignment: a scrape sees the old or the new, whole
             self.last_reload_successful = True
             self.last_reload_success_time = time.time()
             self.service.forget_except(config.accounts)
             release_free_memory()
-            set_known_secrets(_secrets(config))
         log.info("config reloaded", extra={"accounts": len(config.accounts)})
 
 
-def _secrets(config: Config) -> list[str]:
+def config_secrets(config: Config) -> list[str]:
+    """Every credential `config` holds, for the log scrubber."""
     return [value for account in config.accounts for value in account.provider.secret_values()]

@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from sms_balance_exporter import __version__
-from sms_balance_exporter.basic_auth import BasicAuth
+from sms_balance_exporter.basic_auth import Authenticator
 from sms_balance_exporter.collector import ExporterCollector
-from sms_balance_exporter.config import Account, Config
+from sms_balance_exporter.config import Account, Config, ConfigError
 from sms_balance_exporter.exposition import ExpositionRenderer
 from sms_balance_exporter.service import AccountSnapshot, BalanceService
 
@@ -43,7 +43,7 @@ class ExporterApp:
         config: Callable[[], Config],
         service: BalanceService,
         reload: Callable[[], None] | None = None,
-        basic_auth: BasicAuth | None = None,
+        basic_auth: Authenticator | None = None,
         own_metrics: ExporterCollector | None = None,
     ) -> None:
         self._own_metrics = own_metrics or ExporterCollector()
@@ -130,10 +130,15 @@ class ExporterApp:
     def reload(self, environ: Environ) -> Response:
         if self._reload is None:
             return Response.text(404, "Not Found\n")
+        if _cross_site(environ):
+            # A page in a browser on this host must not reload the exporter behind its
+            # user's back (basic auth may be off); curl and Prometheus send neither header.
+            return Response.text(403, "cross-site requests may not reload the config\n")
         try:
             self._reload()
         except Exception as error:  # the reloader logs; the old config keeps serving
-            return Response.text(500, f"config not reloaded, the old one stays: {error}\n")
+            reason = reload_error_message(error)
+            return Response.text(500, f"config not reloaded, the old one stays: {reason}\n")
         return Response.text(200, "config reloaded\n")
 
     def landing_page(self, environ: Environ) -> Response:
@@ -165,6 +170,26 @@ class ExporterApp:
             reuse=reuse,
         )
         return Response(200, [("Content-Type", content_type)], body)
+
+
+def reload_error_message(error: BaseException) -> str:
+    """A reload failure in words: the config's own problems, or what went wrong."""
+    if isinstance(error, ConfigError):
+        return str(error)
+    detail = str(error).strip()
+    return f"unexpected {type(error).__name__}" + (f": {detail}" if detail else "")
+
+
+def _cross_site(environ: Environ) -> bool:
+    """Whether a browser sent this from a page that is not the exporter's own."""
+    fetch_site = environ.get("HTTP_SEC_FETCH_SITE", "").lower()
+    if fetch_site and fetch_site not in ("same-origin", "none"):
+        return True  # "same-site" too: another port on the same host is another site
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is None:
+        return False
+    own = environ.get("HTTP_HOST", "").lower()
+    return origin.lower().partition("://")[2].rstrip("/") != own or not own
 
 
 def scrape_deadline(environ: Environ) -> float | None:
@@ -208,6 +233,7 @@ _REASONS = {
     200: "OK",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     500: "Internal Server Error",

@@ -1,10 +1,18 @@
 """`--web.config.file`: the exporter-toolkit `web-config.yml` format (the subset of SPEC.md):
-TLS for the exporter's own endpoints, and basic auth users with bcrypt hashes."""
+TLS for the exporter's own endpoints, and basic auth users with bcrypt hashes.
+
+As exporter-toolkit does, the file is read again when it, or a certificate, key or CA file it
+names, changes (checked on each new connection and each authenticated request: a few
+`stat` calls); a bad new version keeps the one in force and is logged once.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import ssl
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -13,7 +21,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from sms_balance_exporter.basic_auth import BasicAuth
 from sms_balance_exporter.config import safe_load_yaml
+
+log = logging.getLogger(__name__)
 
 _BCRYPT_HASH = re.compile(r"\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}")
 
@@ -103,6 +114,7 @@ class WebConfig:
 
     tls: ssl.SSLContext | None
     basic_auth_users: dict[str, bytes]
+    files: tuple[str, ...] = ()  # the files it was read from, watched for changes
 
 
 def load_web_config(path: str) -> WebConfig:
@@ -125,9 +137,73 @@ def load_web_config(path: str) -> WebConfig:
             problems.append(f"{path}: {where}: {message}")
         raise WebConfigError("\n".join(problems)) from None
     base = Path(path).parent
-    tls = _tls_context(parsed.tls_server_config, base, path) if parsed.tls_server_config else None
+    tls_config = parsed.tls_server_config
+    tls = _tls_context(tls_config, base, path) if tls_config else None
     users = {user: hashed.encode() for user, hashed in (parsed.basic_auth_users or {}).items()}
-    return WebConfig(tls=tls, basic_auth_users=users)
+    files = [path]
+    if tls_config:
+        names = [tls_config.cert_file, tls_config.key_file, tls_config.client_ca_file]
+        files += [str(base / name) for name in names if name]
+    return WebConfig(tls=tls, basic_auth_users=users, files=tuple(files))
+
+
+def _fingerprint(files: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+    stamps: list[tuple[int, ...]] = []
+    for name in files:
+        try:
+            st = os.stat(name)
+        except OSError:
+            stamps.append(())
+            continue
+        stamps.append((st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(stamps)
+
+
+class WebConfigWatcher:
+    """The web config in force, and its basic auth; re-read when one of its files changes."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._config = load_web_config(path)
+        self._auth = BasicAuth(self._config.basic_auth_users)
+        self._stamp = _fingerprint(self._config.files)
+        self._lock = threading.Lock()
+
+    def current(self) -> WebConfig:
+        if _fingerprint(self._config.files) != self._stamp:
+            with self._lock:
+                self._refresh()
+        return self._config
+
+    def tls(self) -> ssl.SSLContext:
+        """The TLS context for the next connection (the server was started with TLS)."""
+        context = self.current().tls
+        assert context is not None
+        return context
+
+    def allows(self, authorization: str | None) -> bool:
+        self.current()
+        return self._auth.allows(authorization)
+
+    def _refresh(self) -> None:
+        stamp = _fingerprint(self._config.files)
+        if stamp == self._stamp:
+            return  # another thread has just done it
+        self._stamp = stamp  # a bad version is logged once, not on every request
+        try:
+            config = load_web_config(self._path)
+            if (config.tls is None) != (self._config.tls is None):
+                raise WebConfigError(
+                    f"{self._path}: TLS cannot be turned on or off without a restart"
+                )
+            auth = BasicAuth(config.basic_auth_users)
+        except Exception as error:  # any failure keeps the config in force
+            message = str(error) if isinstance(error, WebConfigError) else type(error).__name__
+            log.error("web config reload failed, keeping the old one", extra={"error": message})
+            return
+        self._config, self._auth = config, auth
+        self._stamp = _fingerprint(config.files)
+        log.info("web config reloaded", extra={"users": len(config.basic_auth_users)})
 
 
 def _tls_context(config: _TlsServerConfig, base: Path, path: str) -> ssl.SSLContext:

@@ -25,7 +25,7 @@ from sms_balance_exporter.config import load_config
 from sms_balance_exporter.runtime import ExporterRuntime
 from sms_balance_exporter.server import ExporterServer
 from sms_balance_exporter.simulator import Simulator
-from sms_balance_exporter.webconfig import WebConfigError, load_web_config
+from sms_balance_exporter.webconfig import WebConfigError, WebConfigWatcher, load_web_config
 from tests.conftest import require_binary, sim_config
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "web-config"
@@ -65,13 +65,13 @@ def serve(sim: Simulator, tmp_path: Path) -> Iterator[Callable[[dict[str, Any]],
     servers: list[tuple[ExporterServer, ExporterRuntime]] = []
 
     def start(data: dict[str, Any]) -> str:
-        web = load_web_config(write(tmp_path / "web.yml", data))
+        web = WebConfigWatcher(write(tmp_path / "web.yml", data))
         config_path = write(tmp_path / "config.yml", sim_config(sim, ["smsdev-1"]))
-        auth = BasicAuth(web.basic_auth_users) if web.basic_auth_users else None
-        runtime = ExporterRuntime(lambda: load_config(config_path), basic_auth=auth)
-        server = ExporterServer(runtime.app, "127.0.0.1:0", web.tls).start(poll_interval=0.05)
+        runtime = ExporterRuntime(lambda: load_config(config_path), basic_auth=web)
+        tls = web.tls if web.current().tls else None
+        server = ExporterServer(runtime.app, "127.0.0.1:0", tls).start(poll_interval=0.05)
         servers.append((server, runtime))
-        scheme = "https" if web.tls else "http"
+        scheme = "https" if tls else "http"
         return f"{scheme}://127.0.0.1:{server.port}"
 
     yield start
@@ -189,7 +189,10 @@ def test_unknown_users_cost_a_bcrypt_check(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(basic_auth.bcrypt, "checkpw", counting)
     auth = BasicAuth({"prometheus": HASH.encode()})
     assert not auth.allows(_header("mallory", PASSWORD))
-    assert checked == [basic_auth._DUMMY_HASH]
+    # One check, against a dummy hash of the configured cost, not against a user's hash.
+    assert len(checked) == 1
+    assert checked[0] != HASH.encode()
+    assert checked[0].startswith(b"$2b$04$")
 
 
 def test_verified_credentials_are_cached(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -291,6 +294,51 @@ def test_documented_web_configs_pass_promtool_and_load(
     assert load_web_config(str(certs / name)).tls is not None
 
 
-def test_the_dummy_hash_costs_what_a_real_one_does() -> None:
-    assert bcrypt.checkpw(b"no such user", basic_auth._DUMMY_HASH)
-    assert basic_auth._DUMMY_HASH.startswith(b"$2b$10$")  # the cost users' hashes usually have
+# ---- re-read when it changes -----------------------------------------------------------------
+
+
+def _served_certificate(url: str) -> bytes:
+    host, port = url.removeprefix("https://").split(":")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # only to read which certificate is served
+    with (
+        socket.create_connection((host, int(port)), timeout=10) as raw,
+        context.wrap_socket(raw) as tls,
+    ):
+        served = tls.getpeercert(binary_form=True)
+    assert served is not None
+    return served
+
+
+def test_a_certificate_replaced_on_disk_is_served_to_the_next_connection(
+    serve: Callable[[dict[str, Any]], str], certs: Path, ca: trustme.CA
+) -> None:
+    url = serve({"tls_server_config": {"cert_file": "exporter.crt", "key_file": "exporter.key"}})
+    first = _served_certificate(url)
+    renewed = ca.issue_cert("127.0.0.1", "localhost")
+    renewed.private_key_pem.write_to_path(str(certs / "exporter.key"))
+    renewed.cert_chain_pems[0].write_to_path(str(certs / "exporter.crt"))
+    second = _served_certificate(url)
+    assert second != first
+    assert second == ssl.PEM_cert_to_DER_cert(renewed.cert_chain_pems[0].bytes().decode())
+    response = requests.get(url + "/-/healthy", verify=str(certs / "ca.crt"), timeout=10)
+    assert response.status_code == 200
+
+
+def test_new_users_apply_and_a_bad_new_web_config_keeps_the_old_one(
+    serve: Callable[[dict[str, Any]], str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = serve({"basic_auth_users": {"prometheus": HASH}})
+    assert requests.get(url + "/metrics", auth=("prometheus", "s3cret-pass"), timeout=10).ok
+    other = bcrypt.hashpw(b"other-pass", bcrypt.gensalt(rounds=4)).decode()
+    write(tmp_path / "web.yml", {"basic_auth_users": {"grafana": other}})
+    assert requests.get(url + "/metrics", auth=("grafana", "other-pass"), timeout=10).ok
+    old = requests.get(url + "/metrics", auth=("prometheus", "s3cret-pass"), timeout=10)
+    assert old.status_code == 401
+    write(tmp_path / "web.yml", "basic_auth_users: {grafana: not-a-hash}\n")
+    assert requests.get(url + "/metrics", auth=("grafana", "other-pass"), timeout=10).ok
+    failures = [r for r in caplog.records if r.getMessage().startswith("web config reload failed")]
+    assert len(failures) == 1
+    assert "not a bcrypt hash" in failures[0].__dict__["error"]
+    assert "not-a-hash" not in failures[0].__dict__["error"]

@@ -70,7 +70,8 @@ def test_an_absolute_uri_request_is_not_proxied(
     with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
         raw.sendall(f"GET http://{bystander[0]}/metrics HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         status_line = raw.makefile("rb").readline()
-    assert b" 404 " in status_line
+    # Refused as a bad request (no proxy here) or as an unknown path: never fetched.
+    assert status_line.split()[1] in (b"400", b"404")
     assert bystander[1:] == []
 
 
