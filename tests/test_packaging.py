@@ -82,6 +82,9 @@ def test_wheel_holds_the_package_license_and_metadata(dist: Path) -> None:
         metadata = Parser().parsestr(archive.read(info + "METADATA").decode())
     assert all(n.startswith(("sms_balance_exporter/", info)) for n in names), names
     assert "sms_balance_exporter/providers/base.py" in names
+    definitions = "sms_balance_exporter/providers/definitions/"
+    shipped = {n.removeprefix(definitions) for n in names if n.startswith(definitions)}
+    assert shipped == {p.name for p in (ROOT / definitions).glob("*.yml")}
     assert info + "licenses/LICENSE" in names
     assert metadata["Name"] == "sms-balance-exporter"
     assert metadata["Version"] == VERSION

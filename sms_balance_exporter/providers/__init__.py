@@ -1,7 +1,8 @@
 """The provider registry: provider id -> provider class.
 
-Every module in this package except `base` defines one provider; they are found here, so
-adding a provider means adding its module and nothing else in this package.
+A provider is a module of this package (one class; `base`, `defined` and helper modules
+define none) or a YAML definition in `definitions/` (read by `defined`); both are found here,
+so adding a provider means adding its module or its definition and nothing else.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import importlib
 import inspect
 import pkgutil
 
+from sms_balance_exporter.providers import defined
 from sms_balance_exporter.providers.base import (
     Balance,
     HttpRequest,
@@ -23,7 +25,7 @@ from sms_balance_exporter.providers.base import (
 def _discover() -> dict[str, type[Provider]]:
     found: dict[str, type[Provider]] = {}
     for module_info in pkgutil.iter_modules(__path__):
-        if module_info.name == "base":
+        if module_info.name in ("base", "defined"):
             continue
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         for value in vars(module).values():
@@ -36,6 +38,10 @@ def _discover() -> dict[str, type[Provider]]:
                 if value.id in found:
                     raise RuntimeError(f"two providers with the id {value.id!r}")
                 found[value.id] = value
+    for provider_id, provider in defined.load_all().items():
+        if provider_id in found:
+            raise RuntimeError(f"a definition and a module both have the id {provider_id!r}")
+        found[provider_id] = provider
     return dict(sorted(found.items()))
 
 

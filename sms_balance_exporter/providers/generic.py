@@ -48,10 +48,10 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Self
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from pydantic import (
     AfterValidator,
@@ -60,6 +60,7 @@ from pydantic import (
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -72,11 +73,11 @@ from sms_balance_exporter.providers.base import (
     Provider,
     ProviderError,
     Reason,
-    json_body,
     status_error,
     to_number,
     to_text,
 )
+from sms_balance_exporter.providers.bodies import XmlElements, document
 from sms_balance_exporter.secret import Secret
 
 CREDENTIALS = ("username", "password", "token", "api_key", "secret")
@@ -102,26 +103,26 @@ Scalar = str | int | float | bool | None
 # ---- placeholders ----------------------------------------------------------------------------
 
 
-def placeholders(text: str) -> list[str]:
-    """The credential names `text` refers to; ValueError if a brace or a name is wrong."""
-    names = []
+def placeholders(text: str, names: Collection[str] = CREDENTIALS) -> list[str]:
+    """The field names `text` refers to; ValueError if a brace or a name is wrong."""
+    found = []
     for match in _PLACEHOLDER.finditer(text):
         token, name = match.group(0), match.group(1)
         if token in ("{{", "}}"):
             continue
         if name is None:
             raise ValueError(f"unmatched {token!r} (write {token * 2!r} for a literal brace)")
-        if name not in CREDENTIALS:
-            raise ValueError(_unknown_placeholder(name))
-        names.append(name)
-    return names
+        if name not in names:
+            raise ValueError(_unknown_placeholder(name, names))
+        found.append(name)
+    return found
 
 
-def _unknown_placeholder(name: str) -> str:
-    known = ", ".join(f"{{{n}}}" for n in CREDENTIALS)
+def _unknown_placeholder(name: str, names: Collection[str]) -> str:
+    known = ", ".join(f"{{{n}}}" for n in names) or "none"
     # Only a name-like text is repeated: braces around anything else may hold a credential.
     shown = f"{{{name}}}" if name.isidentifier() and len(name) <= 32 else "a placeholder"
-    close = difflib.get_close_matches(name, CREDENTIALS, n=1)
+    close = difflib.get_close_matches(name, list(names), n=1)
     hint = f"; did you mean {{{close[0]}}}?" if close else ""
     return (
         f"{shown} names no credential (placeholders are {known}; "
@@ -130,7 +131,7 @@ def _unknown_placeholder(name: str) -> str:
 
 
 def fill(text: str, values: Mapping[str, str], encode: Callable[[str], str] = str) -> str:
-    """`text` with every placeholder replaced by its credential (`encode`d) and `{{`/`}}`
+    """`text` with every placeholder replaced by its value (`encode`d) and `{{`/`}}`
     unescaped. The placeholders were checked when the config was loaded."""
 
     def replace(match: re.Match[str]) -> str:
@@ -142,8 +143,27 @@ def fill(text: str, values: Mapping[str, str], encode: Callable[[str], str] = st
     return _PLACEHOLDER.sub(replace, text)
 
 
-def _template(text: str) -> str:
-    placeholders(text)
+def fill_if_set(text: str, values: Mapping[str, str]) -> str | None:
+    """`fill`, or None when `text` uses a value that is not set (an optional field left out:
+    the header, query or form entry holding it is then not sent)."""
+    names = (match.group(1) for match in _PLACEHOLDER.finditer(text))
+    if any(name is not None and name not in values for name in names):
+        return None
+    return fill(text, values)
+
+
+def placeholder_names(info: ValidationInfo) -> Collection[str]:
+    """The names placeholders may use: a definition's fields (passed as the validation
+    context `{"names": …}`), else the generic provider's credentials."""
+    context = info.context
+    if isinstance(context, dict) and "names" in context:
+        names: Collection[str] = context["names"]
+        return names
+    return CREDENTIALS
+
+
+def _template(text: str, info: ValidationInfo) -> str:
+    placeholders(text, placeholder_names(info))
     return text
 
 
@@ -153,18 +173,18 @@ def _header_name(name: str) -> str:
     return name
 
 
-def _header_value(text: str) -> str:
+def _header_value(text: str, info: ValidationInfo) -> str:
     if any(c in text for c in "\r\n\0"):
         raise ValueError("must not contain line breaks")
-    return _template(text)
+    return _template(text, info)
 
 
-def _request_path(text: str) -> str:
+def _request_path(text: str, info: ValidationInfo) -> str:
     if text and not text.startswith("/"):
         raise ValueError("must start with '/' (it is appended to base_url)")
     if any(c in text for c in "?#") or any(c.isspace() for c in text):
         raise ValueError("must not contain '?', '#' or white space (put parameters in 'query')")
-    return _template(text)
+    return _template(text, info)
 
 
 Template = Annotated[str, AfterValidator(_template)]
@@ -227,6 +247,8 @@ class JsonPath:
         current = data
         for depth, part in enumerate(self.parts):
             if isinstance(part, str):
+                if isinstance(current, XmlElements):
+                    current = current[0]
                 if not isinstance(current, dict):
                     raise self._not_a(depth, "an object")
                 if part not in current:
@@ -242,7 +264,8 @@ class JsonPath:
                 current = next((e for e in current if _matches(e, part)), _MISSING)
                 if current is _MISSING:
                     raise self._missing(depth)
-        return current
+        # Where XML has elements of that name, the path means the first.
+        return current[0] if isinstance(current, XmlElements) else current
 
     def _prefix(self, length: int) -> str:
         text = ""
@@ -286,7 +309,10 @@ _MISSING = object()
 
 
 def _matches(entry: Any, select: Select) -> bool:
-    return isinstance(entry, dict) and select.key in entry and same(entry[select.key], select.value)
+    if not isinstance(entry, dict) or select.key not in entry:
+        return False
+    value = entry[select.key]
+    return same(value[0] if isinstance(value, XmlElements) else value, select.value)
 
 
 def same(found: Any, expected: Scalar) -> bool:
@@ -344,6 +370,8 @@ def _as_list(value: Any) -> Any:
 
 
 HttpStatus = Annotated[int, Field(ge=100, le=599)]
+Factor = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+ValueName = Literal["amount", "messages", "gift"]
 Statuses = Annotated[tuple[HttpStatus, ...], BeforeValidator(_as_list), Field(min_length=1)]
 
 
@@ -355,6 +383,7 @@ class RequestSpec(_Section):
     headers: dict[str, HeaderValue] = Field(default_factory=dict)
     query: dict[str, Template] = Field(default_factory=dict)
     json_body: Any = Field(default=None, alias="json")
+    form: dict[str, Template] = Field(default_factory=dict)
 
     @field_validator("method", mode="before")
     @classmethod
@@ -372,10 +401,10 @@ class RequestSpec(_Section):
 
     @field_validator("json_body")
     @classmethod
-    def _json_data(cls, body: Any) -> Any:
+    def _json_data(cls, body: Any, info: ValidationInfo) -> Any:
         for where, text in _json_strings(body, ""):
             try:
-                placeholders(text)
+                placeholders(text, placeholder_names(info))
             except ValueError as error:
                 raise ValueError(f"at {where or 'the top'!r}: {error}") from None
         return body
@@ -384,6 +413,10 @@ class RequestSpec(_Section):
     def _json_only_with_post(self) -> Self:
         if self.json_body is not None and self.method != "POST":
             raise ValueError("'json' is a request body: it needs method POST")
+        if self.form and self.method != "POST":
+            raise ValueError("'form' is a request body: it needs method POST")
+        if self.form and self.json_body is not None:
+            raise ValueError("set 'json' or 'form' (one request body), not both")
         return self
 
 
@@ -410,29 +443,63 @@ def _json_strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
 
 
 class AuthSpec(_Section):
-    """`auth`: HTTP Basic from username + password, a bearer token, or one header."""
+    """`auth`: HTTP Basic, a bearer token, or one header.
+
+    Basic sends `username` and `password` (templates, by default the credentials of those
+    names), bearer sends `token` (by default the credential `token`).
+    """
 
     type: Literal["basic", "bearer", "header"]
     name: HeaderName | None = None
     value: HeaderValue | None = None
+    username: Template | None = None
+    password: Template | None = None
+    token: HeaderValue | None = None
 
     @model_validator(mode="after")
-    def _header_fields(self) -> Self:
+    def _fields_of_the_type(self) -> Self:
         if self.type == "header" and (self.name is None or self.value is None):
             raise ValueError("type 'header' needs 'name' and 'value'")
         if self.type != "header" and (self.name is not None or self.value is not None):
             raise ValueError(f"'name' and 'value' are for type 'header', not {self.type!r}")
+        if self.type != "basic" and (self.username is not None or self.password is not None):
+            raise ValueError(f"'username' and 'password' are for type 'basic', not {self.type!r}")
+        if self.type != "bearer" and self.token is not None:
+            raise ValueError(f"'token' is for type 'bearer', not {self.type!r}")
         return self
 
     def credentials(self) -> tuple[str, ...]:
-        """The credentials this auth type sends on its own (no placeholder needed)."""
-        return {"basic": ("username", "password"), "bearer": ("token",)}.get(self.type, ())
+        """The credentials this auth sends without a placeholder (its defaults)."""
+        if self.type == "basic":
+            defaults = (("username", self.username), ("password", self.password))
+            return tuple(name for name, template in defaults if template is None)
+        return ("token",) if self.type == "bearer" and self.token is None else ()
+
+    def templates(self) -> Iterator[tuple[str, str]]:
+        """Its configured values that may hold placeholders, with their locations."""
+        for key in ("value", "username", "password", "token"):
+            text = getattr(self, key)
+            if text is not None:
+                yield f"auth.{key}", text
 
     def header_names(self) -> set[str]:
         """The (lower-case) header this auth sets, which `request.headers` must leave alone."""
         if self.type == "header" and self.name is not None:
             return {self.name.lower()}
         return {"authorization"}
+
+    def apply(self, values: Mapping[str, str], headers: dict[str, str]) -> tuple[str, str] | None:
+        """Set this auth's header in `headers`; the Basic credentials, if it is Basic."""
+        if self.type == "basic":
+            return (
+                fill(self.username or "{username}", values),
+                fill(self.password or "{password}", values),
+            )
+        if self.type == "bearer":
+            headers["Authorization"] = f"Bearer {fill(self.token or '{token}', values)}"
+        elif self.name is not None and self.value is not None:
+            headers[self.name] = fill(self.value, values)
+        return None
 
 
 class Condition(_Section):
@@ -459,7 +526,7 @@ class Condition(_Section):
         if self.field is None:
             return
         if body is _NOT_JSON:
-            raise ProviderError(Reason.PARSE, "body is not JSON")
+            raise ProviderError(Reason.PARSE, "body could not be read")
         found = self.field.resolve(body)
         if isinstance(found, dict | list):
             raise ProviderError(Reason.PARSE, f"field {self.field.text!r} is not a single value")
@@ -494,6 +561,8 @@ class BalanceSpec(_Section):
     fixed_currency: str | None = None
     messages: JsonPath | None = None
     gift: JsonPath | None = None
+    # A factor a value is multiplied by: 46elks reports 1/10000 of its currency.
+    scale: dict[ValueName, Factor] = Field(default_factory=dict)
 
     @field_validator("fixed_currency")
     @classmethod
@@ -515,27 +584,214 @@ class BalanceSpec(_Section):
                 )
         elif has_currency:
             raise ValueError("'currency' and 'fixed_currency' belong to 'amount' or 'gift'")
+        for name in self.scale:
+            if getattr(self, name) is None:
+                raise ValueError(f"'scale' names {name!r}, which is not read")
         return self
 
     def read(self, body: Any) -> Balance:
-        def number(path: JsonPath | None) -> float | None:
-            return None if path is None else to_number(path.resolve(body), path.text)
+        def number(name: ValueName) -> float | None:
+            path: JsonPath | None = getattr(self, name)
+            if path is None:
+                return None
+            value = to_number(path.resolve(body), path.text) * self.scale.get(name, 1.0)
+            if not math.isfinite(value):
+                raise ProviderError(Reason.PARSE, f"field {path.text!r} is out of range")
+            return value
 
         currency = self.fixed_currency
         if self.currency is not None:
             currency = to_text(self.currency.resolve(body), self.currency.text)
         return Balance(
-            amount=number(self.amount),
+            amount=number("amount"),
             currency=currency,
-            messages=number(self.messages),
-            gift_amount=number(self.gift),
+            messages=number("messages"),
+            gift_amount=number("gift"),
         )
 
 
 _NOT_JSON = object()  # a body that did not decode: no field condition can match it
 
 
+# ---- the description of an API ----------------------------------------------------------
+
+
+class ResponseSpec(_Section):
+    """`response`: how to read the body. JSON by default; `text` puts the stripped body at
+    path `text` and, where `pattern` matches, its one group (or whole match) at `value` and
+    each named group at its name (a login's `USER_KEY;SESSION_KEY`);
+    `xml` reads elements by path (`bodies`)."""
+
+    format: Literal["json", "text", "xml"] = "json"
+    pattern: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _one_group(cls, pattern: str | None) -> str | None:
+        if pattern is None:
+            return None
+        try:
+            compiled = re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        if compiled.groups > 1 and len(compiled.groupindex) < compiled.groups:
+            raise ValueError("must have at most one group (the value), or only named groups")
+        return pattern
+
+    @model_validator(mode="after")
+    def _pattern_for_text(self) -> Self:
+        if self.pattern is not None and self.format != "text":
+            raise ValueError("'pattern' is for format 'text'")
+        return self
+
+    def read(self, response: HttpResponse) -> Any:
+        pattern = re.compile(self.pattern) if self.pattern is not None else None
+        return document(response, self.format, pattern)
+
+
+class ApiSpec(_Section):
+    """How to ask one balance API and read its answer: the generic provider's sections, which
+    are also the body of a built-in provider's definition."""
+
+    request: RequestSpec = Field(default_factory=RequestSpec)
+    response: ResponseSpec = Field(default_factory=ResponseSpec)
+    auth: AuthSpec | None = None
+    success: Condition | None = None
+    auth_failure: Condition | None = None
+    rate_limited: Condition | None = None
+    balance: BalanceSpec
+
+    def templates(self) -> Iterator[tuple[str, str]]:
+        """Every string that may hold placeholders, with its config location."""
+        yield "request.path", self.request.path
+        for name, value in self.request.headers.items():
+            yield f"request.headers.{name}", value
+        for key, value in self.request.query.items():
+            yield f"request.query.{key}", value
+        for where, text in _json_strings(self.request.json_body, ""):
+            yield f"request.json.{where}" if where else "request.json", text
+        for key, value in self.request.form.items():
+            yield f"request.form.{key}", value
+        if self.auth is not None:
+            yield from self.auth.templates()
+
+    def uses(self) -> Iterator[tuple[str, str]]:
+        """(location, name) of every field the request sends: placeholders and auth defaults."""
+        for where, text in self.templates():
+            for name in placeholders(text, _EVERY_NAME):
+                yield where, name
+        if self.auth is not None:
+            for name in self.auth.credentials():
+                yield "auth", name
+
+    def header_clashes(self) -> list[str]:
+        """Problems: request headers that the auth sets itself."""
+        if self.auth is None:
+            return []
+        return [
+            f"field 'request.headers.{header}': auth type {self.auth.type!r} sets this header"
+            for header in self.request.headers
+            if header.lower() in self.auth.header_names()
+        ]
+
+    def build_request(self, base_url: str, values: Mapping[str, str]) -> HttpRequest:
+        """The request with `values` filled in. A header or query entry using a value that
+        is not set (an optional one) is left out; everything else was checked at load."""
+        spec = self.request
+        headers = _entries_set(spec.headers, values)
+        basic_auth = self.auth.apply(values, headers) if self.auth is not None else None
+        return HttpRequest(
+            method=spec.method,
+            url=base_url + fill(spec.path, values, lambda v: quote(v, safe="")),
+            headers=headers,
+            params=_entries_set(spec.query, values),
+            json_body=_fill_json(spec.json_body, values),
+            form_body=_entries_set(spec.form, values) if spec.form else None,
+            basic_auth=basic_auth,
+        )
+
+    def read_balance(self, response: HttpResponse) -> Balance:
+        """The balance in `response`, or the `ProviderError` its conditions say."""
+        body: Any = _NOT_JSON
+        unreadable: ProviderError | None = None
+        try:
+            body = self.response.read(response)
+        except ProviderError as error:
+            # Kept for later: a status-only condition may still decide without a body.
+            unreadable = error
+        status = response.status
+        for condition, reason, what in (
+            (self.auth_failure, Reason.AUTH, "auth failure"),
+            (self.rate_limited, Reason.RATE_LIMITED, "rate limit"),
+        ):
+            if (
+                condition is not None
+                and _status_in(status, condition.status, any_by_default=True)
+                and condition.met_by(body)
+            ):
+                raise ProviderError(reason, f"{what} condition met ({condition.describe(status)})")
+        success = self.success
+        if not _status_in(status, success.status if success else None, any_by_default=False):
+            by_status = status_error(status)
+            if by_status is not None:
+                raise by_status
+            raise ProviderError(Reason.PROVIDER, f"success condition not met: HTTP status {status}")
+        try:
+            if unreadable is not None:
+                raise unreadable
+            if success is not None:
+                success.check_field(body)
+            return self.balance.read(body)
+        except ProviderError as error:
+            if error.reason is Reason.PARSE and self._text_message(response, body):
+                raise ProviderError(
+                    Reason.PROVIDER, "the provider answered with a text message, not a balance"
+                ) from None
+            raise
+
+    def _text_message(self, response: HttpResponse, body: Any) -> bool:
+        """Whether the answer is a plain-text message instead of a balance: a text/plain body
+        that is not JSON or XML where that was expected (46elks' and Esendex's errors), or
+        that the text pattern does not match. The provider's own words, not a broken body."""
+        content_type = response.headers.get("content-type", "").partition(";")[0]
+        if content_type.strip().lower() != "text/plain" or not response.body.strip():
+            return False
+        if self.response.format == "text":
+            return self.response.pattern is not None and "value" not in body
+        return body is _NOT_JSON
+
+
+class _EveryName(Collection[str]):
+    """Accepts any placeholder name: for listing the names of templates checked at load."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+_EVERY_NAME = _EveryName()
+
+
+def _entries_set(entries: Mapping[str, str], values: Mapping[str, str]) -> dict[str, str]:
+    filled = {key: fill_if_set(text, values) for key, text in entries.items()}
+    return {key: text for key, text in filled.items() if text is not None}
+
+
+def encoded_forms(values: list[str]) -> list[str]:
+    """`values` and their encoded forms (in a URL path or a form body), for redaction."""
+    encoded = [form for v in values for form in (quote(v, safe=""), quote_plus(v))]
+    return list(dict.fromkeys(values + [form for form in encoded if form not in values]))
+
+
 # ---- the provider ----------------------------------------------------------------------------
+
+
+_SPEC_FIELDS = tuple(ApiSpec.model_fields)
 
 
 class Generic(Provider):
@@ -554,34 +810,29 @@ class Generic(Provider):
     auth: AuthSpec | None = None
     success: Condition | None = None
     auth_failure: Condition | None = None
+    rate_limited: Condition | None = None
+    response: ResponseSpec = Field(default_factory=ResponseSpec)
     balance: BalanceSpec
 
     @model_validator(mode="after")
     def _credentials_fit_their_uses(self) -> Self:
         problems: list[str] = []
         present = {name for name in CREDENTIALS if getattr(self, name) is not None}
-        used: set[str] = set()
-        for where, text in self._templates():
-            for name in placeholders(text):
-                used.add(name)
-                if name not in present:
-                    problems.append(
-                        f"field {where!r} uses {{{name}}}, but {name!r} is not set "
-                        f"(set {name} or {name}_file)"
-                    )
-        if self.auth is not None:
-            for name in self.auth.credentials():
-                used.add(name)
-                if name not in present:
-                    problems.append(
-                        f"field 'auth': type {self.auth.type!r} needs {name!r} (or {name}_file)"
-                    )
-            for header in self.request.headers:
-                if header.lower() in self.auth.header_names():
-                    problems.append(
-                        f"field 'request.headers.{header}': auth type {self.auth.type!r} "
-                        "sets this header"
-                    )
+        spec = self.spec()
+        for where, name in spec.uses():
+            if name in present:
+                continue
+            if where == "auth" and self.auth is not None:
+                problems.append(
+                    f"field 'auth': type {self.auth.type!r} needs {name!r} (or {name}_file)"
+                )
+            else:
+                problems.append(
+                    f"field {where!r} uses {{{name}}}, but {name!r} is not set "
+                    f"(set {name} or {name}_file)"
+                )
+        problems += spec.header_clashes()
+        used = {name for _, name in spec.uses()}
         for name in CREDENTIALS:
             # A credential nothing sends is a mistake in the request, not a harmless extra.
             if name in present and name not in used:
@@ -598,77 +849,24 @@ class Generic(Provider):
         # be hashed; accounts can, like every other provider's. Secrets dump as "<secret>".
         return hash(json.dumps(self.model_dump(mode="json"), sort_keys=True))
 
-    def _templates(self) -> Iterator[tuple[str, str]]:
-        """Every string that may hold placeholders, with its config location."""
-        yield "request.path", self.request.path
-        for name, value in self.request.headers.items():
-            yield f"request.headers.{name}", value
-        for key, value in self.request.query.items():
-            yield f"request.query.{key}", value
-        for where, text in _json_strings(self.request.json_body, ""):
-            yield f"request.json.{where}" if where else "request.json", text
-        if self.auth is not None and self.auth.value is not None:
-            yield "auth.value", self.auth.value
+    def spec(self) -> ApiSpec:
+        """This account's sections as one API description (already validated)."""
+        return ApiSpec.model_construct(
+            **{name: getattr(self, name) for name in _SPEC_FIELDS},
+        )
 
     def _credentials(self) -> dict[str, str]:
         values = {name: getattr(self, name) for name in CREDENTIALS}
         return {name: value.reveal() for name, value in values.items() if value is not None}
 
     def secret_values(self) -> list[str]:
-        values = super().secret_values()
-        # A credential in the path goes out percent-encoded; redact that form too.
-        return values + [q for v in values if (q := quote(v, safe="")) != v]
+        return encoded_forms(super().secret_values())
 
     def build_request(self, base_url: str) -> HttpRequest:
-        values = self._credentials()
-        spec = self.request
-        headers = {name: fill(value, values) for name, value in spec.headers.items()}
-        basic_auth = None
-        if self.auth is not None:
-            if self.auth.type == "basic":
-                basic_auth = (values["username"], values["password"])
-            elif self.auth.type == "bearer":
-                headers["Authorization"] = f"Bearer {values['token']}"
-            elif self.auth.name is not None and self.auth.value is not None:
-                headers[self.auth.name] = fill(self.auth.value, values)
-        return HttpRequest(
-            method=spec.method,
-            url=base_url + fill(spec.path, values, lambda v: quote(v, safe="")),
-            headers=headers,
-            params={key: fill(value, values) for key, value in spec.query.items()},
-            json_body=_fill_json(spec.json_body, values),
-            basic_auth=basic_auth,
-        )
+        return self.spec().build_request(base_url, self._credentials())
 
     def read_balance(self, response: HttpResponse) -> Balance:
-        body: Any = _NOT_JSON
-        unreadable: ProviderError | None = None
-        try:
-            body = json_body(response)
-        except ProviderError as error:
-            # Kept for later: a status-only condition may still decide without a body.
-            unreadable = error
-        status = response.status
-        failure = self.auth_failure
-        if (
-            failure is not None
-            and _status_in(status, failure.status, any_by_default=True)
-            and failure.met_by(body)
-        ):
-            raise ProviderError(
-                Reason.AUTH, f"auth failure condition met ({failure.describe(status)})"
-            )
-        success = self.success
-        if not _status_in(status, success.status if success else None, any_by_default=False):
-            by_status = status_error(status)
-            if by_status is not None:
-                raise by_status
-            raise ProviderError(Reason.PROVIDER, f"success condition not met: HTTP status {status}")
-        if unreadable is not None:
-            raise unreadable
-        if success is not None:
-            success.check_field(body)
-        return self.balance.read(body)
+        return self.spec().read_balance(response)
 
 
 def _status_in(status: int, allowed: tuple[int, ...] | None, any_by_default: bool) -> bool:

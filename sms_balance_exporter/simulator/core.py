@@ -52,6 +52,7 @@ class Fault(StrEnum):
 _FAULT_BALANCES = {"nan": math.nan, "infinity": math.inf, "negative": -12.5}
 HUGE_BODY_BYTES = 50 * 1024 * 1024
 REDIRECT_PATH = "/_redirect_target"  # where REDIRECT points; requests to it are counted
+SIMULATOR_URL = "{simulator}"  # in a SimAccount option: the provider's URL on the simulator
 
 
 @dataclass
@@ -168,6 +169,11 @@ class Twin(ABC):
     def provider_error(self) -> SimResponse:
         """A documented error answer that is not about credentials."""
 
+    def mangled(self, success: SimResponse, drop: bool) -> SimResponse:
+        """`success` with an object wherever a number was, or (`drop`) without its numbers;
+        a twin whose body is not JSON (text, XML) does the same in its own format."""
+        return replace(success, body=_mangle_numbers(success.body, drop))
+
 
 _HTML_PAGE = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 
@@ -230,12 +236,18 @@ class Simulator:
     def exporter_account(self, name: str) -> dict[str, Any]:
         """The exporter's config entry for simulated account `name`."""
         account = self.accounts[name]
+        # An option may name this simulator's URL (a login host of its own, like Routee's).
+        here = self.base_url(account.provider)
+        options = {
+            key: value.replace(SIMULATOR_URL, here) if isinstance(value, str) else value
+            for key, value in account.options.items()
+        }
         return {
             "name": account.name,
             "provider": account.provider,
             **account.credentials,
-            **account.options,
-            "base_url": self.base_url(account.provider),
+            **options,
+            "base_url": here,
         }
 
     def start(self) -> Simulator:
@@ -333,9 +345,7 @@ class Simulator:
         elif fault is Fault.HUGE_BODY:
             handler.huge_body(HUGE_BODY_BYTES)
         elif fault in (Fault.WRONG_TYPES, Fault.MISSING_FIELDS):
-            success = twin.success(account)
-            body = _mangle_numbers(success.body, drop=fault is Fault.MISSING_FIELDS)
-            handler.respond(replace(success, body=body))
+            handler.respond(twin.mangled(twin.success(account), fault is Fault.MISSING_FIELDS))
         elif fault in (Fault.NAN, Fault.INFINITY, Fault.NEGATIVE):
             odd = replace(account, reported_balance=_FAULT_BALANCES[fault.value])
             handler.respond(twin.success(odd))
