@@ -5,8 +5,9 @@ A definition names the provider (`id`, `title`, `docs_url`, `region`), its host 
 or `base_url_required: true` where every account has its own), the fields an account sets —
 `credentials` (secrets, each also as `X_file`), `optional_credentials` (secrets that may be
 left out) and `parameters` (non-secret, with defaults the account may override) — and the
-API in the generic provider's sections (`request`, `auth`, `success`, `auth_failure`,
-`balance`), whose `{placeholders}` name those fields. `notes` says what the sources leave open.
+API in the generic provider's sections (`request`, `response`, `auth`, `success`,
+`auth_failure`, `rate_limited`, `balance`), whose `{placeholders}` name those fields;
+`notes` says what the sources leave open.
 
 Each definition becomes a provider class, so `provider: <id>` plus its credentials is a whole
 account, validated by `check` like any other; the API sections are the definition's, not the
@@ -38,7 +39,7 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ID = re.compile(r"[a-z0-9][a-z0-9_]{0,31}")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 # Where an optional credential may appear: an entry left out when it is not set.
-_OPTIONAL_PLACES = ("request.headers.", "request.query.")
+_OPTIONAL_PLACES = ("request.headers.", "request.query.", "request.form.")
 
 
 class DefinitionError(Exception):
@@ -76,9 +77,11 @@ class Definition(_Section):
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
     notes: str = ""
     request: Any = None
+    response: Any = None
     auth: Any = None
     success: Any = None
     auth_failure: Any = None
+    rate_limited: Any = None
     balance: Any = None
 
     @field_validator("id")
@@ -185,7 +188,7 @@ def _field_problems(definition: Definition, spec: ApiSpec) -> list[str]:
         elif name in definition.optional_credentials and not where.startswith(_OPTIONAL_PLACES):
             problems.append(
                 f"field {where!r} uses the optional {{{name}}}: optional fields may appear "
-                "only in request headers and query entries (left out when not set)"
+                "only in request headers, query and form entries (left out when not set)"
             )
     problems += spec.header_clashes()
     problems += [

@@ -51,7 +51,7 @@ import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Self
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from pydantic import (
     AfterValidator,
@@ -73,11 +73,11 @@ from sms_balance_exporter.providers.base import (
     Provider,
     ProviderError,
     Reason,
-    json_body,
     status_error,
     to_number,
     to_text,
 )
+from sms_balance_exporter.providers.bodies import XmlElements, document
 from sms_balance_exporter.secret import Secret
 
 CREDENTIALS = ("username", "password", "token", "api_key", "secret")
@@ -247,6 +247,8 @@ class JsonPath:
         current = data
         for depth, part in enumerate(self.parts):
             if isinstance(part, str):
+                if isinstance(current, XmlElements):
+                    current = current[0]
                 if not isinstance(current, dict):
                     raise self._not_a(depth, "an object")
                 if part not in current:
@@ -262,7 +264,8 @@ class JsonPath:
                 current = next((e for e in current if _matches(e, part)), _MISSING)
                 if current is _MISSING:
                     raise self._missing(depth)
-        return current
+        # Where XML has elements of that name, the path means the first.
+        return current[0] if isinstance(current, XmlElements) else current
 
     def _prefix(self, length: int) -> str:
         text = ""
@@ -306,7 +309,10 @@ _MISSING = object()
 
 
 def _matches(entry: Any, select: Select) -> bool:
-    return isinstance(entry, dict) and select.key in entry and same(entry[select.key], select.value)
+    if not isinstance(entry, dict) or select.key not in entry:
+        return False
+    value = entry[select.key]
+    return same(value[0] if isinstance(value, XmlElements) else value, select.value)
 
 
 def same(found: Any, expected: Scalar) -> bool:
@@ -364,6 +370,8 @@ def _as_list(value: Any) -> Any:
 
 
 HttpStatus = Annotated[int, Field(ge=100, le=599)]
+Factor = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+ValueName = Literal["amount", "messages", "gift"]
 Statuses = Annotated[tuple[HttpStatus, ...], BeforeValidator(_as_list), Field(min_length=1)]
 
 
@@ -375,6 +383,7 @@ class RequestSpec(_Section):
     headers: dict[str, HeaderValue] = Field(default_factory=dict)
     query: dict[str, Template] = Field(default_factory=dict)
     json_body: Any = Field(default=None, alias="json")
+    form: dict[str, Template] = Field(default_factory=dict)
 
     @field_validator("method", mode="before")
     @classmethod
@@ -404,6 +413,10 @@ class RequestSpec(_Section):
     def _json_only_with_post(self) -> Self:
         if self.json_body is not None and self.method != "POST":
             raise ValueError("'json' is a request body: it needs method POST")
+        if self.form and self.method != "POST":
+            raise ValueError("'form' is a request body: it needs method POST")
+        if self.form and self.json_body is not None:
+            raise ValueError("set 'json' or 'form' (one request body), not both")
         return self
 
 
@@ -513,7 +526,7 @@ class Condition(_Section):
         if self.field is None:
             return
         if body is _NOT_JSON:
-            raise ProviderError(Reason.PARSE, "body is not JSON")
+            raise ProviderError(Reason.PARSE, "body could not be read")
         found = self.field.resolve(body)
         if isinstance(found, dict | list):
             raise ProviderError(Reason.PARSE, f"field {self.field.text!r} is not a single value")
@@ -548,6 +561,8 @@ class BalanceSpec(_Section):
     fixed_currency: str | None = None
     messages: JsonPath | None = None
     gift: JsonPath | None = None
+    # A factor a value is multiplied by: 46elks reports 1/10000 of its currency.
+    scale: dict[ValueName, Factor] = Field(default_factory=dict)
 
     @field_validator("fixed_currency")
     @classmethod
@@ -569,20 +584,29 @@ class BalanceSpec(_Section):
                 )
         elif has_currency:
             raise ValueError("'currency' and 'fixed_currency' belong to 'amount' or 'gift'")
+        for name in self.scale:
+            if getattr(self, name) is None:
+                raise ValueError(f"'scale' names {name!r}, which is not read")
         return self
 
     def read(self, body: Any) -> Balance:
-        def number(path: JsonPath | None) -> float | None:
-            return None if path is None else to_number(path.resolve(body), path.text)
+        def number(name: ValueName) -> float | None:
+            path: JsonPath | None = getattr(self, name)
+            if path is None:
+                return None
+            value = to_number(path.resolve(body), path.text) * self.scale.get(name, 1.0)
+            if not math.isfinite(value):
+                raise ProviderError(Reason.PARSE, f"field {path.text!r} is out of range")
+            return value
 
         currency = self.fixed_currency
         if self.currency is not None:
             currency = to_text(self.currency.resolve(body), self.currency.text)
         return Balance(
-            amount=number(self.amount),
+            amount=number("amount"),
             currency=currency,
-            messages=number(self.messages),
-            gift_amount=number(self.gift),
+            messages=number("messages"),
+            gift_amount=number("gift"),
         )
 
 
@@ -592,14 +616,48 @@ _NOT_JSON = object()  # a body that did not decode: no field condition can match
 # ---- the description of an API ----------------------------------------------------------
 
 
+class ResponseSpec(_Section):
+    """`response`: how to read the body. JSON by default; `text` puts the stripped body at
+    path `text` and, where `pattern` matches, its one group (or whole match) at `value`;
+    `xml` reads elements by path (`bodies`)."""
+
+    format: Literal["json", "text", "xml"] = "json"
+    pattern: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _one_group(cls, pattern: str | None) -> str | None:
+        if pattern is None:
+            return None
+        try:
+            compiled = re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a regular expression: {error}") from None
+        if compiled.groups > 1:
+            raise ValueError("must have at most one group (the value)")
+        return pattern
+
+    @model_validator(mode="after")
+    def _pattern_for_text(self) -> Self:
+        if self.pattern is not None and self.format != "text":
+            raise ValueError("'pattern' is for format 'text'")
+        return self
+
+    def read(self, response: HttpResponse) -> Any:
+        pattern = re.compile(self.pattern) if self.pattern is not None else None
+        return document(response, self.format, pattern)
+
+
 class ApiSpec(_Section):
     """How to ask one balance API and read its answer: the generic provider's sections, which
     are also the body of a built-in provider's definition."""
 
     request: RequestSpec = Field(default_factory=RequestSpec)
+    response: ResponseSpec = Field(default_factory=ResponseSpec)
     auth: AuthSpec | None = None
     success: Condition | None = None
     auth_failure: Condition | None = None
+    rate_limited: Condition | None = None
     balance: BalanceSpec
 
     def templates(self) -> Iterator[tuple[str, str]]:
@@ -611,6 +669,8 @@ class ApiSpec(_Section):
             yield f"request.query.{key}", value
         for where, text in _json_strings(self.request.json_body, ""):
             yield f"request.json.{where}" if where else "request.json", text
+        for key, value in self.request.form.items():
+            yield f"request.form.{key}", value
         if self.auth is not None:
             yield from self.auth.templates()
 
@@ -645,6 +705,7 @@ class ApiSpec(_Section):
             headers=headers,
             params=_entries_set(spec.query, values),
             json_body=_fill_json(spec.json_body, values),
+            form_body=_entries_set(spec.form, values) if spec.form else None,
             basic_auth=basic_auth,
         )
 
@@ -653,31 +714,50 @@ class ApiSpec(_Section):
         body: Any = _NOT_JSON
         unreadable: ProviderError | None = None
         try:
-            body = json_body(response)
+            body = self.response.read(response)
         except ProviderError as error:
             # Kept for later: a status-only condition may still decide without a body.
             unreadable = error
         status = response.status
-        failure = self.auth_failure
-        if (
-            failure is not None
-            and _status_in(status, failure.status, any_by_default=True)
-            and failure.met_by(body)
+        for condition, reason, what in (
+            (self.auth_failure, Reason.AUTH, "auth failure"),
+            (self.rate_limited, Reason.RATE_LIMITED, "rate limit"),
         ):
-            raise ProviderError(
-                Reason.AUTH, f"auth failure condition met ({failure.describe(status)})"
-            )
+            if (
+                condition is not None
+                and _status_in(status, condition.status, any_by_default=True)
+                and condition.met_by(body)
+            ):
+                raise ProviderError(reason, f"{what} condition met ({condition.describe(status)})")
         success = self.success
         if not _status_in(status, success.status if success else None, any_by_default=False):
             by_status = status_error(status)
             if by_status is not None:
                 raise by_status
             raise ProviderError(Reason.PROVIDER, f"success condition not met: HTTP status {status}")
-        if unreadable is not None:
-            raise unreadable
-        if success is not None:
-            success.check_field(body)
-        return self.balance.read(body)
+        try:
+            if unreadable is not None:
+                raise unreadable
+            if success is not None:
+                success.check_field(body)
+            return self.balance.read(body)
+        except ProviderError as error:
+            if error.reason is Reason.PARSE and self._text_message(response, body):
+                raise ProviderError(
+                    Reason.PROVIDER, "the provider answered with a text message, not a balance"
+                ) from None
+            raise
+
+    def _text_message(self, response: HttpResponse, body: Any) -> bool:
+        """Whether the answer is a plain-text message instead of a balance: a text/plain body
+        that is not JSON or XML where that was expected (46elks' and Esendex's errors), or
+        that the text pattern does not match. The provider's own words, not a broken body."""
+        content_type = response.headers.get("content-type", "").partition(";")[0]
+        if content_type.strip().lower() != "text/plain" or not response.body.strip():
+            return False
+        if self.response.format == "text":
+            return self.response.pattern is not None and "value" not in body
+        return body is _NOT_JSON
 
 
 class _EveryName(Collection[str]):
@@ -702,9 +782,9 @@ def _entries_set(entries: Mapping[str, str], values: Mapping[str, str]) -> dict[
 
 
 def encoded_forms(values: list[str]) -> list[str]:
-    """`values` and their percent-encoded forms (a value in a URL path goes out encoded), for
-    redaction."""
-    return values + [q for v in values if (q := quote(v, safe="")) != v]
+    """`values` and their encoded forms (in a URL path or a form body), for redaction."""
+    encoded = [form for v in values for form in (quote(v, safe=""), quote_plus(v))]
+    return list(dict.fromkeys(values + [form for form in encoded if form not in values]))
 
 
 # ---- the provider ----------------------------------------------------------------------------
@@ -729,6 +809,8 @@ class Generic(Provider):
     auth: AuthSpec | None = None
     success: Condition | None = None
     auth_failure: Condition | None = None
+    rate_limited: Condition | None = None
+    response: ResponseSpec = Field(default_factory=ResponseSpec)
     balance: BalanceSpec
 
     @model_validator(mode="after")

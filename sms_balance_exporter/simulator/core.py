@@ -168,6 +168,11 @@ class Twin(ABC):
     def provider_error(self) -> SimResponse:
         """A documented error answer that is not about credentials."""
 
+    def mangled(self, success: SimResponse, drop: bool) -> SimResponse:
+        """`success` with an object wherever a number was, or (`drop`) without its numbers;
+        a twin whose body is not JSON (text, XML) does the same in its own format."""
+        return replace(success, body=_mangle_numbers(success.body, drop))
+
 
 _HTML_PAGE = "<html><head><title>{0}</title></head><body><h1>{0}</h1></body></html>"
 
@@ -333,9 +338,7 @@ class Simulator:
         elif fault is Fault.HUGE_BODY:
             handler.huge_body(HUGE_BODY_BYTES)
         elif fault in (Fault.WRONG_TYPES, Fault.MISSING_FIELDS):
-            success = twin.success(account)
-            body = _mangle_numbers(success.body, drop=fault is Fault.MISSING_FIELDS)
-            handler.respond(replace(success, body=body))
+            handler.respond(twin.mangled(twin.success(account), fault is Fault.MISSING_FIELDS))
         elif fault in (Fault.NAN, Fault.INFINITY, Fault.NEGATIVE):
             odd = replace(account, reported_balance=_FAULT_BALANCES[fault.value])
             handler.respond(twin.success(odd))
