@@ -28,7 +28,7 @@ RULES = Path(__file__).resolve().parents[2] / "alerts" / "sms-balance.rules.yml"
 HORIZON = {
     "SmsBalanceDepletingIn3Days": 3 * DAY,
     "SmsBalanceDepletingIn1Day": DAY,
-    "SmsBalanceSpendingSpike": 6 * 3600,
+    "SmsBalanceSpendingSpike": 2 * 3600,
 }
 
 

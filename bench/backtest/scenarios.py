@@ -100,7 +100,7 @@ def _run(
             asked += campaign_per_step
             campaign_left -= 1
         if any(0 <= i - s < 36 for s in spike_starts):  # a runaway loop for 3 hours
-            asked += 40 * per_step
+            asked += 150 * per_step
         spend[i] = asked
         current = max(current - asked, 0.0)
         if refunds and rng.random() < 0.02:
