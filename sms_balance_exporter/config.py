@@ -53,7 +53,7 @@ class Account:
     timeout: float
     min_interval: float
     low_balance: LowBalance
-    labels: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False)  # a dict: unhashable
     auto_recharge: bool = False
 
     @property

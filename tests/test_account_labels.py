@@ -86,3 +86,14 @@ def test_targets_carry_the_labels_as_target_labels() -> None:
         },
         {"targets": ["b"], "labels": {"provider": "smsdev", "account": "b"}},
     ]
+
+
+def test_accounts_with_labels_stay_hashable_and_compare_by_them() -> None:
+    """A reload keeps an account's state when it is unchanged: accounts are set members."""
+    first, same, other = (
+        config([{"name": "a", "labels": {"team": team}}]).accounts[0]
+        for team in ("ops", "ops", "growth")
+    )
+    assert first == same and hash(first) == hash(same)
+    assert first != other
+    assert len({first, same, other}) == 2
