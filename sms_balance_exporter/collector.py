@@ -11,6 +11,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from sms_balance_exporter import __version__
+from sms_balance_exporter.config import Account
 from sms_balance_exporter.providers import Reason
 from sms_balance_exporter.service import AccountSnapshot
 
@@ -99,7 +100,30 @@ def balance_metrics(snapshots: Sequence[AccountSnapshot]) -> list[Metric]:
             low_amount.add_metric(labels, account.low_balance.amount)
         if account.low_balance.messages is not None:
             low_messages.add_metric(labels, account.low_balance.messages)
-    return [amount, gift, messages, up, errors, duration, last_success, low_amount, low_messages]
+    info = account_info([snapshot.account for snapshot in snapshots])
+    return [
+        *(amount, gift, messages, up, errors, duration, last_success, low_amount, low_messages),
+        info,
+    ]
+
+
+def account_info(accounts: Sequence[Account]) -> Metric:
+    """`sms_balance_account_info`: 1 per account, labelled with its configured `labels` and
+    `auto_recharge="true"|"false"`, so alert rules join the labels in and select on it."""
+    info = Metric(
+        "sms_balance_account_info",
+        "Always 1: the account's configured labels, and auto_recharge (forecasts skip it).",
+        "gauge",
+    )
+    for account in accounts:
+        labels = {
+            **account.labels,
+            "provider": account.provider_id,
+            "account": account.name,
+            "auto_recharge": "true" if account.auto_recharge else "false",
+        }
+        info.add_sample("sms_balance_account_info", labels, 1.0)
+    return info
 
 
 class ReloadStatus(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -69,6 +70,8 @@ class Account:
     timeout: float
     min_interval: float
     low_balance: LowBalance
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False)  # a dict: unhashable
+    auto_recharge: bool = False
 
     @property
     def provider_id(self) -> str:
@@ -102,9 +105,32 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# ---- account labels: extra labels on sms_balance_account_info and /targets ----------------
+
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_RESERVED_LABELS = frozenset({"provider", "account", "currency", "auto_recharge"})
+
+
+def _valid_labels(labels: dict[str, str] | None) -> dict[str, str] | None:
+    """Prometheus label names that never override the exporter's own labels."""
+    for name in labels or {}:
+        if not _LABEL_NAME.fullmatch(name) or name.startswith("__"):
+            raise ValueError(
+                f"{name!r} is not a Prometheus label name (letters, digits and _, "
+                "not starting with a digit or __)"
+            )
+        if name in _RESERVED_LABELS:
+            raise ValueError(f"{name!r} is set by the exporter and cannot be overridden")
+    return labels
+
+
 class _Defaults(_Strict):
     timeout: Duration = Field(default=10.0, gt=0, le=MAX_TIMEOUT_SECONDS)
     min_interval: Duration = Field(default=0.0, ge=0)
+    labels: dict[str, str] | None = None
+    auto_recharge: bool = False
+
+    _labels = field_validator("labels")(_valid_labels)
 
 
 class _LowBalance(_Strict):
@@ -119,6 +145,10 @@ class _AccountCommon(_Strict):
     timeout: Duration | None = Field(default=None, gt=0, le=MAX_TIMEOUT_SECONDS)
     min_interval: Duration | None = Field(default=None, ge=0)
     low_balance: _LowBalance | None = None
+    labels: dict[str, str] | None = None
+    auto_recharge: bool | None = None
+
+    _labels = field_validator("labels")(_valid_labels)
 
     @field_validator("name")
     @classmethod
@@ -385,6 +415,10 @@ class _Loader:
                 shared.min_interval if shared.min_interval is not None else defaults.min_interval
             ),
             low_balance=LowBalance(amount=low.amount, messages=low.messages),
+            labels={**(defaults.labels or {}), **(shared.labels or {})},
+            auto_recharge=(
+                shared.auto_recharge if shared.auto_recharge is not None else defaults.auto_recharge
+            ),
         )
 
     def _display_name(self, name: Any) -> str | None:

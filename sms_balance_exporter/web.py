@@ -113,11 +113,16 @@ class ExporterApp:
 
     def targets(self, environ: Environ) -> Response:
         """Prometheus HTTP service discovery: one target per account, to be scraped through
-        /probe (the account name becomes `__param_target` by relabelling)."""
+        /probe (the account name becomes `__param_target` by relabelling), carrying the
+        account's configured labels as target labels."""
         groups = [
             {
                 "targets": [account.name],
-                "labels": {"provider": account.provider_id, "account": account.name},
+                "labels": {
+                    **account.labels,
+                    "provider": account.provider_id,
+                    "account": account.name,
+                },
             }
             for account in self._config().accounts
         ]

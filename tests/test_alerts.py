@@ -100,4 +100,45 @@ def test_balance_alerts_join_the_exporters_thresholds() -> None:
     ]:
         expr = by_name[name]["expr"]
         assert threshold in expr
-        assert re.search(r"on\(job, instance, provider, account\)", expr)
+        assert re.search(r"on \(provider, account\)", expr)
+
+
+def account_alerts() -> list[dict[str, Any]]:
+    return [rule for rule in alerts() if "Exporter" not in rule["alert"]]
+
+
+def test_account_alerts_are_one_per_account_with_its_labels() -> None:
+    """Aggregated by account, never by instance (an HA pair alerts once), carrying the
+    account's configured labels (routing by team), and held across a restart gap."""
+    for rule in account_alerts():
+        expr = rule["expr"]
+        assert expr.startswith("provider_account:sms_balance_account_info:max"), rule["alert"]
+        assert "instance" not in expr, rule["alert"]
+        assert rule.get("keep_firing_for"), rule["alert"]
+
+
+def test_forecasts_read_the_spend_rates_and_skip_auto_recharge() -> None:
+    forecasts = [rule for rule in account_alerts() if "time_to_empty" in rule["expr"]]
+    assert {rule["alert"] for rule in forecasts} == {
+        "SmsBalanceDepletingIn3Days",
+        "SmsBalanceDepletingIn1Day",
+        "SmsBalanceSpendingSpike",
+    }
+    for rule in forecasts:
+        assert (
+            'unless on (provider, account) sms_balance_account_info{auto_recharge="true"}'
+            in (rule["expr"])
+        )
+        assert "humanizeDuration" in rule["annotations"]["description"]
+    for rule in alerts():
+        assert not re.search(r"predict_linear|deriv\(", rule["expr"]), rule["alert"]
+
+
+def test_exporter_down_tolerates_a_restart_and_absent_pages_alone() -> None:
+    by_name = {rule["alert"]: rule for rule in alerts()}
+    down, absent = by_name["SmsBalanceExporterDown"], by_name["SmsBalanceExporterAbsent"]
+    assert down["labels"]["severity"] == "warning"
+    assert down["for"] == "15m"
+    assert absent["labels"]["severity"] == "critical"
+    # Down stays quiet while no exporter is scraped at all: Absent is the one page then.
+    assert "and on () count(sms_balance_exporter_build_info)" in down["expr"]

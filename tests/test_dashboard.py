@@ -36,6 +36,7 @@ from tests.grafana_dashboard import (
 ROOT = Path(__file__).parent.parent
 PROVISIONING = ROOT / "grafana" / "provisioning"
 OVERVIEW = ROOT / "grafana" / "dashboards" / "sms-balance-overview.json"
+RULES = ROOT / "alerts" / "sms-balance.rules.yml"
 DATASOURCE_REF = {"type": "prometheus", "uid": "${datasource}"}
 FILTER_VARIABLES = ("job", "instance", "provider", "account")
 PATHS = dashboard_paths()
@@ -61,7 +62,16 @@ def emitted_metric_names() -> set[str]:
     return {sample.name for family in families for sample in family.samples}
 
 
-EMITTED = emitted_metric_names()
+def recorded_metric_names() -> set[str]:
+    """The series the bundled recording rules write (the dashboard reads some of them)."""
+    groups = yaml.safe_load(RULES.read_text())["groups"]
+    return {rule["record"] for group in groups for rule in group["rules"] if "record" in rule}
+
+
+EXPORTER_EMITTED = emitted_metric_names()
+RECORDED = recorded_metric_names()
+# `up` is Prometheus's own: the "Exporters down" stat reads it.
+EMITTED = EXPORTER_EMITTED | RECORDED | {"up"}
 
 
 def blank_strings(expr: str) -> str:
@@ -110,19 +120,22 @@ def bracket_error(expr: str) -> str | None:
     return None
 
 
+def is_metric(name: str) -> bool:
+    """An exporter metric, a recording rule's series of ours, or `up`: no PromQL function,
+    keyword or label name of ours looks like one."""
+    return name.startswith(("sms_balance", "provider_account:sms_balance")) or name == "up"
+
+
 def metric_names(expr: str) -> set[str]:
-    """The exporter's metric names `expr` selects: identifiers outside strings that start
-    with `sms_balance` (no PromQL function, keyword or label name of ours does)."""
-    return {
-        name for name in _IDENTIFIER.findall(blank_strings(expr)) if name.startswith("sms_balance")
-    }
+    """The metric names `expr` selects: identifiers outside strings that are metrics."""
+    return {name for name in _IDENTIFIER.findall(blank_strings(expr)) if is_metric(name)}
 
 
 def selectors(expr: str) -> Iterator[tuple[str, str | None]]:
-    """(metric name, text of its `{...}` matchers or None) for every sms_balance selector."""
+    """(metric name, text of its `{...}` matchers or None) for every metric selector."""
     code = blank_strings(expr)
     for match in _IDENTIFIER.finditer(code):
-        if not match.group().startswith("sms_balance"):
+        if not is_metric(match.group()):
             continue
         rest = code[match.end() :]
         brace = len(rest) - len(rest.lstrip())
@@ -341,12 +354,24 @@ def test_every_expr_names_only_metrics_the_exporter_emits(dashboard: dict[str, A
         assert names <= EMITTED, f"{title}: the exporter emits no {names - EMITTED}"
 
 
+def required_filters(metric: str) -> set[tuple[str, str, str]]:
+    """The variables a selector of `metric` must filter by: the ones its series have (the
+    recording rules' are per account, `up` is per target)."""
+    if metric.startswith("provider_account:"):
+        names: tuple[str, ...] = ("provider", "account")
+    elif metric in ("up", "sms_balance_exporter_build_info"):
+        names = ("job", "instance")
+    else:
+        names = FILTER_VARIABLES
+    return {(name, "=~", f"${name}") for name in names}
+
+
 def test_every_selector_filters_by_the_variables(dashboard: dict[str, Any]) -> None:
-    required = {(name, "=~", f"${name}") for name in FILTER_VARIABLES}
     for title, expr in panel_queries(dashboard):
         for metric, matchers in selectors(expr):
             assert matchers is not None, f"{title}: {metric} has no label matchers"
             found = set(_MATCHER.findall(matchers))
+            required = required_filters(metric)
             assert required <= found, f"{title}: {metric} lacks {required - found}"
 
 
@@ -391,8 +416,9 @@ def test_overview_shows_every_per_account_metric() -> None:
     shown = set().union(
         *(metric_names(expr) for _, expr in panel_queries(load_dashboard(OVERVIEW)))
     )
-    # build_info has no provider or account label, so no panel filtered by them can show it.
-    assert shown == EMITTED - {"sms_balance_exporter_build_info"}
+    # account_info is for the alert rules to join.
+    hidden = {"sms_balance_account_info"}
+    assert shown & EXPORTER_EMITTED == EXPORTER_EMITTED - hidden
 
 
 def test_overview_balance_panels_show_currency_and_thresholds() -> None:
@@ -412,42 +438,55 @@ def test_overview_balance_panels_show_currency_and_thresholds() -> None:
 LABELS = 'job="sms", instance="exporter:10077"'
 
 
-def series(metric: str, account: str, values: str, currency: str | None = None) -> dict[str, str]:
+def series(
+    metric: str, account: str, values: str, currency: str | None = None, instance: str = ""
+) -> dict[str, str]:
     extra = f', currency="{currency}"' if currency else ""
-    labels = f'{{{LABELS}, provider="p", account="{account}"{extra}}}'
-    return {"series": f"{metric}{labels}", "values": values}
+    labels = LABELS.replace("exporter", instance or "exporter")
+    return {
+        "series": f'{metric}{{{labels}, provider="p", account="{account}"{extra}}}',
+        "values": values,
+    }
 
 
 def sample(account: str, value: float, currency: str | None = None) -> dict[str, Any]:
+    """A per-account sample of the recording rules: no job or instance."""
     extra = f', currency="{currency}"' if currency else ""
-    return {"labels": f'{{{LABELS}, provider="p", account="{account}"{extra}}}', "value": value}
+    return {"labels": f'{{provider="p", account="{account}"{extra}}}', "value": value}
 
 
 @pytest.mark.promtool
 def test_overview_spending_and_forecast_compute_what_they_say(tmp_path: Path) -> None:
-    """On one-minute samples evaluated at 8 h: `spending` loses 1 EUR a minute (1440 a day),
-    `topped-up` jumped from 100 to 500 EUR at 5 h, `flat` never changes, `empty` went below 0,
-    `credits` reports only messages and loses 1 a minute."""
+    """With the bundled recording rules, on one-minute samples evaluated at 8 h: `spending`
+    loses 1 EUR a minute (1440 a day) and is read by two replicas, `topped-up` jumped from 100
+    to 500 EUR at 5 h, `flat` never changes, `empty` went below 0, `credits` reports only
+    messages and loses 1 a minute."""
     promtool = require_binary("promtool")
     amount, messages = "sms_balance_amount", "sms_balance_messages"
     input_series = [
         series(amount, "spending", "1000-1x600", "EUR"),
+        series(amount, "spending", "1000-1x600", "EUR", instance="replica"),
         series(messages, "spending", "5000-1x600"),
         series(amount, "topped-up", "100+0x300 500+0x300", "EUR"),
         series(amount, "flat", "300+0x600", "EUR"),
         series(amount, "empty", "10-1x600", "EUR"),
         series(messages, "credits", "1440-1x600"),
         series("sms_balance_low_threshold_amount", "spending", "600+0x600"),
+        series("sms_balance_low_threshold_amount", "spending", "600+0x600", instance="replica"),
         series("sms_balance_low_threshold_messages", "spending", "6000+0x600"),
         series("sms_balance_low_threshold_messages", "credits", "100+0x600"),
+        series("sms_balance_up", "spending", "1+0x600"),
+        series("sms_balance_up", "spending", "0+0x600", instance="replica"),
+        series("sms_balance_up", "credits", "0+0x600"),
     ]
 
     def case(title: str, ref_id: str, samples: list[dict[str, Any]]) -> dict[str, Any]:
-        # Rounded: deriv's least-squares fit is exact only up to floating-point error.
+        # Rounded: an average of per-second rates is exact only up to floating-point error.
         expr = f"round({overview_expr(title, ref_id)}, 0.0001)"
         return {"expr": expr, "eval_time": "480m", "exp_samples": samples}
 
     tests = [
+        # A top-up is no negative spend; an account that spends nothing spends 0.
         case(
             "Spend per day",
             "A",
@@ -456,36 +495,81 @@ def test_overview_spending_and_forecast_compute_what_they_say(tmp_path: Path) ->
                 sample("topped-up", 0, "EUR"),
                 sample("flat", 0, "EUR"),
                 sample("empty", 1440, "EUR"),
+                sample("credits", 1440),
             ],
         ),
-        case("Spend per day", "B", [sample("spending", 1440), sample("credits", 1440)]),
+        # No forecast where nothing is spent, nothing below empty.
         case(
             "Estimated time until empty",
             "A",
             [
                 sample("spending", 0.3611, "EUR"),  # 520 EUR left / 1440 a day
-                sample("topped-up", 365, "EUR"),
-                sample("flat", 365, "EUR"),
                 sample("empty", 0, "EUR"),
+                sample("credits", 0.6667),  # 960 / 1440
             ],
         ),
-        # `spending` has an amount, so its messages make no second forecast.
-        case("Estimated time until empty", "B", [sample("credits", 0.6667)]),  # 960 / 1440
         case("Shortest time until empty", "A", [{"labels": "{}", "value": 0}]),
-        # `spending` is below both of its thresholds and counts once.
+        # `spending` is below both of its thresholds on both replicas and counts once.
         case("Accounts below threshold", "A", [{"labels": "{}", "value": 1}]),
+        # Two accounts, one read by two replicas; `credits` is not read by any.
+        case("Accounts", "A", [{"labels": "{}", "value": 2}]),
+        case("Accounts not read now", "A", [{"labels": "{}", "value": 1}]),
     ]
     path = tmp_path / "overview.test.yml"
     path.write_text(
         yaml.safe_dump(
             {
-                "rule_files": [],
+                "rule_files": [str(RULES)],
                 "evaluation_interval": "1m",
                 "tests": [
                     {"interval": "1m", "input_series": input_series, "promql_expr_test": tests}
                 ],
             },
             width=1000,
+        )
+    )
+    result = subprocess.run(
+        [promtool, "test", "rules", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.promtool
+def test_overview_stats_show_no_data_rather_than_a_zero_that_means_unknown(
+    tmp_path: Path,
+) -> None:
+    """With no exporter series at all, the stats show no data instead of a green 0."""
+    promtool = require_binary("promtool")
+    titles = ["Accounts not read now", "Accounts below threshold", "Exporters down"]
+    tests = [
+        {"expr": overview_expr(title, "A"), "eval_time": "10m", "exp_samples": []}
+        for title in titles
+    ]
+    path = tmp_path / "unknown.test.yml"
+    unrelated = [{"series": 'up{job="node", instance="n:9100"}', "values": "0+0x20"}]
+    # One exporter that answered until 5m and is down since: counted, not unknown.
+    down = [
+        {"series": 'up{job="sms", instance="e1:10077"}', "values": "1+0x5 0+0x15"},
+        {
+            "series": 'sms_balance_exporter_build_info{job="sms", instance="e1:10077"}',
+            "values": "1+0x5 stale",
+        },
+    ]
+    counted = {
+        "expr": overview_expr("Exporters down", "A"),
+        "eval_time": "20m",
+        "exp_samples": [{"labels": "{}", "value": 1}],
+    }
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "rule_files": [str(RULES)],
+                "evaluation_interval": "1m",
+                "tests": [
+                    {"interval": "1m", "input_series": unrelated, "promql_expr_test": tests},
+                    {"interval": "1m", "input_series": down, "promql_expr_test": [counted]},
+                ],
+            }
         )
     )
     result = subprocess.run(

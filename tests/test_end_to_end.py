@@ -48,12 +48,17 @@ def alertmanager_binary() -> str:
 class Receiver:
     """Alertmanager's webhook receiver: collects every alert it is sent."""
 
-    alerts: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (path, alert)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def received(self, alertname: str) -> list[dict[str, str]]:
+    def received(self, alertname: str, path: str = "/") -> list[dict[str, str]]:
+        """The labels of the alerts named `alertname` sent to the receiver at `path`."""
         with self.lock:
-            return [a["labels"] for a in self.alerts if a["labels"]["alertname"] == alertname]
+            return [
+                alert["labels"]
+                for at, alert in self.alerts
+                if at == path and alert["labels"]["alertname"] == alertname
+            ]
 
 
 def start_receiver(receiver: Receiver) -> ThreadingHTTPServer:
@@ -61,7 +66,7 @@ def start_receiver(receiver: Receiver) -> ThreadingHTTPServer:
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             with receiver.lock:
-                receiver.alerts.extend(body["alerts"])
+                receiver.alerts.extend((self.path, alert) for alert in body["alerts"])
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -75,12 +80,17 @@ def start_receiver(receiver: Receiver) -> ThreadingHTTPServer:
 
 
 def shortened_rules(target: Path) -> None:
-    """The bundled rules with every `for:` cut to 0s, so alerts fire within seconds."""
+    """The bundled rules with every `for:` cut to 0s and the 5-minute spend window to 5
+    seconds, so alerts fire and spend rates exist within seconds."""
     rules = yaml.safe_load(RULES.read_text())
     for group in rules["groups"]:
         for rule in group["rules"]:
             if "for" in rule:
                 rule["for"] = "0s"
+            if rule.get("record") == "provider_account:sms_balance_spend:rate5m":
+                shorter = rule["expr"].replace("offset 5m", "offset 5s").replace("/ 300", "/ 5")
+                assert shorter != rule["expr"]
+                rule["expr"] = shorter
     target.write_text(yaml.safe_dump(rules))
 
 
@@ -109,6 +119,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     accounts = [twin().sample_account(f"{pid}-ok") for pid, twin in TWINS.items()]
     low = TWINS["iletimerkezi"]().sample_account("iletimerkezi-low")
     low.balance = 40.0
+    low.drift_per_hour = 36.0  # spends, so its spend rate and time until empty are not 0
     revoked = TWINS["agiletelecom"]().sample_account("agiletelecom-revoked")
     revoked.fault = Fault.REVOKED
     sim = simulator([*accounts, low, revoked]).start()
@@ -119,6 +130,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             entry["low_balance"] = {"messages": 10}
         else:
             entry["low_balance"] = {"amount": 1 if name != low.name else 100}
+        if name == low.name:
+            entry["labels"] = {"team": "growth"}
         entries.append(entry)
     config = config_from_data({"accounts": entries}, source="<e2e>")
     runtime = ExporterRuntime(lambda: config)
@@ -127,6 +140,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
     receiver = Receiver()
     webhook = start_receiver(receiver)
+    hook = f"http://127.0.0.1:{webhook.server_address[1]}"
     am_port, prom_port = free_port(), free_port()
     (tmp / "alertmanager.yml").write_text(
         yaml.safe_dump(
@@ -137,14 +151,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                     "group_wait": "1s",
                     "group_interval": "1s",
                     "repeat_interval": "1h",
+                    # Routing by team: the account's `labels` are on its alerts.
+                    "routes": [{"matchers": ['team="growth"'], "receiver": "growth"}],
                 },
                 "receivers": [
-                    {
-                        "name": "test",
-                        "webhook_configs": [
-                            {"url": f"http://127.0.0.1:{webhook.server_address[1]}/"}
-                        ],
-                    }
+                    {"name": name, "webhook_configs": [{"url": f"{hook}{path}"}]}
+                    for name, path in (("test", "/"), ("growth", "/growth"))
                 ],
             }
         )
@@ -201,18 +213,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         sim.stop()
 
 
-def test_low_balance_alert_reaches_the_receiver(stack: Stack) -> None:
-    wait_for(lambda: stack.receiver.received("SmsBalanceLowAmount"), 60, "SmsBalanceLowAmount")
-    (labels,) = stack.receiver.received("SmsBalanceLowAmount")
+def test_low_balance_alert_reaches_the_teams_receiver(stack: Stack) -> None:
+    """One alert per account, without the instance, with the account's `team` label, routed
+    by it to the team's receiver."""
+    received = lambda: stack.receiver.received("SmsBalanceLowAmount", "/growth")  # noqa: E731
+    wait_for(received, 60, "SmsBalanceLowAmount at the growth receiver")
+    (labels,) = received()
     assert labels == {
         "alertname": "SmsBalanceLowAmount",
         "severity": "warning",
-        "job": JOB,
-        "instance": stack.exporter_url.removeprefix("http://"),
         "provider": "iletimerkezi",
         "account": "iletimerkezi-low",
         "currency": "TRY",
+        "team": "growth",
+        "auto_recharge": "false",
     }
+    assert stack.receiver.received("SmsBalanceLowAmount", "/") == []
 
 
 def test_revoked_credentials_raise_the_auth_alert(stack: Stack) -> None:
