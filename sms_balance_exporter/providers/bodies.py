@@ -37,7 +37,8 @@ def text_document(response: HttpResponse, pattern: re.Pattern[str] | None) -> di
     match = pattern.search(text) if pattern is not None else None
     if match is None:
         return {"text": text}
-    return {"text": text, "value": match.group(1) if match.re.groups else match.group(0)}
+    named = {name: value for name, value in match.groupdict().items() if value is not None}
+    return {"text": text, "value": match.group(1) if match.re.groups else match.group(0), **named}
 
 
 def xml_document(response: HttpResponse) -> dict[str, Any]:

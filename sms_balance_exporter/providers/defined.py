@@ -26,13 +26,21 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     Field,
+    PrivateAttr,
     ValidationError,
     create_model,
     field_validator,
 )
 
-from sms_balance_exporter.providers.base import Balance, HttpRequest, HttpResponse, Provider
-from sms_balance_exporter.providers.generic import ApiSpec, _Section, encoded_forms
+from sms_balance_exporter.providers.base import (
+    Balance,
+    HttpRequest,
+    HttpResponse,
+    Perform,
+    Provider,
+)
+from sms_balance_exporter.providers.generic import ApiSpec, _Section, encoded_forms, placeholders
+from sms_balance_exporter.providers.login import LoginSpec, TokenCache
 from sms_balance_exporter.secret import Secret
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -83,6 +91,7 @@ class Definition(_Section):
     auth_failure: Any = None
     rate_limited: Any = None
     balance: Any = None
+    login: Any = None
 
     @field_validator("id")
     @classmethod
@@ -101,6 +110,11 @@ class Definition(_Section):
     def field_names(self) -> list[str]:
         return [*self.credentials, *self.optional_credentials, *self.parameters]
 
+    def token_names(self) -> list[str]:
+        """The tokens the login step yields (placeholders of the balance request)."""
+        tokens = self.login.get("tokens") if isinstance(self.login, dict) else None
+        return [str(name) for name in tokens] if isinstance(tokens, dict) else []
+
     def spec_data(self) -> dict[str, Any]:
         return {
             name: getattr(self, name)
@@ -115,6 +129,9 @@ class DefinedProvider(Provider):
 
     spec: ClassVar[ApiSpec]
     definition: ClassVar[Definition]
+    login: ClassVar[LoginSpec | None] = None
+    login_spec: ClassVar[ApiSpec | None] = None  # the login call, as the engine builds it
+    _tokens: TokenCache = PrivateAttr(default_factory=TokenCache)
 
     def _values(self) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -127,10 +144,37 @@ class DefinedProvider(Provider):
         return values
 
     def secret_values(self) -> list[str]:
-        return encoded_forms(super().secret_values())
+        return encoded_forms(super().secret_values() + self._tokens.secret_values())
 
     def build_request(self, base_url: str) -> HttpRequest:
         return self.spec.build_request(base_url, self._values())
+
+    def fetch_balance(self, base_url: str, perform: Perform) -> Balance:
+        """With a login step: the kept tokens, or new ones; a 401 with kept tokens fetches
+        new ones and asks once more."""
+        if self.login is None:
+            return super().fetch_balance(base_url, perform)
+        tokens, fresh = self._tokens.current(), False
+        if tokens is None:
+            tokens, fresh = self._log_in(base_url, perform), True
+        response = perform(self.spec.build_request(base_url, {**self._values(), **tokens}))
+        if response.status == 401:
+            self._tokens.drop()
+            if not fresh:
+                tokens = self._log_in(base_url, perform)
+                response = perform(self.spec.build_request(base_url, {**self._values(), **tokens}))
+                if response.status == 401:
+                    self._tokens.drop()
+        return self.parse_response(response)
+
+    def _log_in(self, base_url: str, perform: Perform) -> dict[str, str]:
+        assert self.login is not None and self.login_spec is not None
+        values = self._values()
+        url = self.login.login_base_url(base_url, values)
+        response = perform(self.login_spec.build_request(url, values))
+        tokens, lifetime = self.login.read(response)
+        self._tokens.store(tokens, lifetime)
+        return tokens
 
     def read_balance(self, response: HttpResponse) -> Balance:
         return self.spec.read_balance(response)
@@ -147,29 +191,48 @@ def load(name: str, text: str) -> type[DefinedProvider]:
         raise DefinitionError(f"definition {name}: must be a mapping of fields")
     try:
         definition = Definition.model_validate(data)
+        fields = definition.field_names()
         spec = ApiSpec.model_validate(
-            definition.spec_data(), context={"names": definition.field_names()}
+            definition.spec_data(), context={"names": fields + definition.token_names()}
         )
+        login = login_spec = None
+        if definition.login is not None:
+            login = _validate_login(name, definition.login, fields)
+            login_spec = ApiSpec.model_construct(
+                request=login.request, auth=login.auth, balance=spec.balance
+            )
     except ValidationError as error:
         raise DefinitionError(f"definition {name}: {_describe(error)}") from None
-    problems = _field_problems(definition, spec)
+    problems = _field_problems(definition, spec, login, login_spec)
     if problems:
         raise DefinitionError(f"definition {name}: " + "; ".join(problems))
-    return _provider_class(definition, spec)
+    provider = _provider_class(definition, spec)
+    provider.login, provider.login_spec = login, login_spec
+    return provider
 
 
-def _describe(error: ValidationError) -> str:
+def _validate_login(name: str, data: Any, fields: list[str]) -> LoginSpec:
+    try:
+        return LoginSpec.model_validate(data, context={"names": fields})
+    except ValidationError as error:
+        raise DefinitionError(f"definition {name}: {_describe(error, 'login.')}") from None
+
+
+def _describe(error: ValidationError, prefix: str = "") -> str:
     messages = []
     for detail in error.errors(include_url=False):
-        location = ".".join(str(part) for part in detail["loc"])
+        location = prefix + ".".join(str(part) for part in detail["loc"])
         message = detail["msg"].removeprefix("Value error, ")
         messages.append(f"field {location!r}: {message}" if location else message)
     return "; ".join(messages)
 
 
-def _field_problems(definition: Definition, spec: ApiSpec) -> list[str]:
+def _field_problems(
+    definition: Definition, spec: ApiSpec, login: LoginSpec | None, login_spec: ApiSpec | None
+) -> list[str]:
     problems = []
     names = definition.field_names()
+    tokens = definition.token_names()
     for name in names:
         if not _FIELD_NAME.fullmatch(name) or name.endswith("_file"):
             problems.append(
@@ -180,10 +243,20 @@ def _field_problems(definition: Definition, spec: ApiSpec) -> list[str]:
             problems.append(f"field name {name!r} is taken by the provider itself")
         elif names.count(name) > 1:
             problems.append(f"field name {name!r} is declared twice")
+    for token in tokens:
+        if not _FIELD_NAME.fullmatch(token) or token in names:
+            problems.append(f"token name {token!r} must be a new lower-case name")
     uses = list(spec.uses())
-    used = {name for _, name in uses}
-    for where, name in uses:
-        if where == "auth" and name not in names:
+    login_uses = (
+        [(f"login.{where}", name) for where, name in login_spec.uses()] if login_spec else []
+    )
+    if login is not None and login.base_url is not None:
+        login_uses += [("login.base_url", name) for name in placeholders(login.base_url, names)]
+    used = {name for _, name in uses + login_uses}
+    if tokens and not set(tokens) <= used:
+        problems.append("the balance request must send the login's tokens")
+    for where, name in uses + login_uses:
+        if where.endswith("auth") and name not in names + tokens:
             problems.append(f"field 'auth' sends {name!r}, which is not a declared field")
         elif name in definition.optional_credentials and not where.startswith(_OPTIONAL_PLACES):
             problems.append(
@@ -191,6 +264,7 @@ def _field_problems(definition: Definition, spec: ApiSpec) -> list[str]:
                 "only in request headers, query and form entries (left out when not set)"
             )
     problems += spec.header_clashes()
+    problems += login_spec.header_clashes() if login_spec else []
     problems += [
         f"field {name!r} is declared but nothing uses it" for name in names if name not in used
     ]

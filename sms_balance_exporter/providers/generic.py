@@ -618,7 +618,8 @@ _NOT_JSON = object()  # a body that did not decode: no field condition can match
 
 class ResponseSpec(_Section):
     """`response`: how to read the body. JSON by default; `text` puts the stripped body at
-    path `text` and, where `pattern` matches, its one group (or whole match) at `value`;
+    path `text` and, where `pattern` matches, its one group (or whole match) at `value` and
+    each named group at its name (a login's `USER_KEY;SESSION_KEY`);
     `xml` reads elements by path (`bodies`)."""
 
     format: Literal["json", "text", "xml"] = "json"
@@ -633,8 +634,8 @@ class ResponseSpec(_Section):
             compiled = re.compile(pattern)
         except re.error as error:
             raise ValueError(f"not a regular expression: {error}") from None
-        if compiled.groups > 1:
-            raise ValueError("must have at most one group (the value)")
+        if compiled.groups > 1 and len(compiled.groupindex) < compiled.groups:
+            raise ValueError("must have at most one group (the value), or only named groups")
         return pattern
 
     @model_validator(mode="after")

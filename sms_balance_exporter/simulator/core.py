@@ -52,6 +52,7 @@ class Fault(StrEnum):
 _FAULT_BALANCES = {"nan": math.nan, "infinity": math.inf, "negative": -12.5}
 HUGE_BODY_BYTES = 50 * 1024 * 1024
 REDIRECT_PATH = "/_redirect_target"  # where REDIRECT points; requests to it are counted
+SIMULATOR_URL = "{simulator}"  # in a SimAccount option: the provider's URL on the simulator
 
 
 @dataclass
@@ -235,12 +236,18 @@ class Simulator:
     def exporter_account(self, name: str) -> dict[str, Any]:
         """The exporter's config entry for simulated account `name`."""
         account = self.accounts[name]
+        # An option may name this simulator's URL (a login host of its own, like Routee's).
+        here = self.base_url(account.provider)
+        options = {
+            key: value.replace(SIMULATOR_URL, here) if isinstance(value, str) else value
+            for key, value in account.options.items()
+        }
         return {
             "name": account.name,
             "provider": account.provider,
             **account.credentials,
-            **account.options,
-            "base_url": self.base_url(account.provider),
+            **options,
+            "base_url": here,
         }
 
     def start(self) -> Simulator:

@@ -59,7 +59,10 @@ def problems(**fields: Any) -> list[str]:
             "field 'request.form.k': {apikey} names no credential",
         ),
         ({"response": {"format": "csv"}}, "field 'response.format': Input should be"),
-        ({"response": {"format": "text", "pattern": "(a)(b)"}}, "at most one group"),
+        (
+            {"response": {"format": "text", "pattern": "(a)(b)"}},
+            "at most one group (the value), or only named",
+        ),
         ({"response": {"format": "text", "pattern": "("}}, "not a regular expression"),
         ({"response": {"format": "xml", "pattern": "x"}}, "'pattern' is for format 'text'"),
         ({"rate_limited": {"field": "code"}}, "'field' needs 'equals'"),

@@ -223,6 +223,20 @@ def with_changes(**changes: Any) -> str:
         ),
         (with_changes(parameters={"route": ""}), "field 'parameters.route': must be a non-empty"),
         (
+            with_changes(login={"request": {"path": "/login"}, "tokens": {"tok": "t"}}),
+            "the balance request must send the login's tokens",
+        ),
+        (
+            with_changes(
+                login={"request": {"query": {"u": "{user}"}}, "tokens": {"tok": "t"}},
+            ),
+            "field 'login.request.query.u': {user} names no credential",
+        ),
+        (
+            with_changes(login={"request": {"path": "/login"}, "tokens": {}}),
+            "field 'login.tokens': Dictionary should have at least 1 item",
+        ),
+        (
             with_changes(request={"path": "/v1/{user_name}", "headers": {"X-Api-Key": "k"}}),
             "field 'request.headers.X-Api-Key': auth type 'header' sets this header",
         ),
