@@ -19,9 +19,11 @@ from sms_balance_exporter import __version__
 from sms_balance_exporter.basic_auth import BasicAuth
 from sms_balance_exporter.config import Config, ConfigError, load_config
 from sms_balance_exporter.logs import LEVELS, setup_logging
+from sms_balance_exporter.numbers import grouped
 from sms_balance_exporter.runtime import ExporterRuntime
 from sms_balance_exporter.server import DEFAULT_PORT, ExporterServer, ListenAddressError
 from sms_balance_exporter.service import AccountSnapshot, BalanceService
+from sms_balance_exporter.status import account_status
 from sms_balance_exporter.upstream import UpstreamClient
 from sms_balance_exporter.webconfig import WebConfig, WebConfigError, load_web_config
 
@@ -210,10 +212,12 @@ def _try_reload(runtime: ExporterRuntime) -> None:
 def _result_row(snapshot: AccountSnapshot) -> dict[str, Any]:
     result = snapshot.result
     balance = result.balance
+    status = account_status(balance, result.ok, snapshot.account.low_balance)
     return {
         "account": snapshot.account.name,
         "provider": snapshot.account.provider_id,
         "up": result.ok,
+        "status": status.value,
         "amount": balance.amount if balance else None,
         "currency": balance.currency if balance else None,
         "messages": balance.messages if balance else None,
@@ -233,10 +237,10 @@ def _table(rows: list[dict[str, Any]]) -> str:
             [
                 row["account"],
                 row["provider"],
-                "ok" if row["up"] else "FAILED",
-                "" if row["amount"] is None else f"{row['amount']:g}{currency}",
-                "" if row["messages"] is None else f"{row['messages']:g}",
-                "" if row["gift_amount"] is None else f"{row['gift_amount']:g}{currency}",
+                row["status"],
+                "" if row["amount"] is None else f"{grouped(row['amount'])}{currency}",
+                "" if row["messages"] is None else grouped(row["messages"]),
+                "" if row["gift_amount"] is None else f"{grouped(row['gift_amount'])}{currency}",
                 f"{row['duration_seconds']:.3f}s",
                 f"{row['reason']}: {row['error']}" if row["reason"] else "",
             ]
