@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from sms_balance_exporter.numbers import exact
 from sms_balance_exporter.secret import redact
 
 LEVELS = {
@@ -59,7 +60,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def _logfmt_value(value: Any) -> str:
-    text = str(value)
+    text = exact(value) if isinstance(value, float) else str(value)
     if text and not any(c in text for c in ' ="\\\n\t'):
         return text
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
