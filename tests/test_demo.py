@@ -10,7 +10,7 @@ import requests
 from sms_balance_exporter.demo import LOW_ACCOUNT, REVOKED_ACCOUNT, UNREACHABLE_ACCOUNT
 from sms_balance_exporter.simulator import TWINS
 from tests.metrics_text import value
-from tests.process import exporter_process
+from tests.process import exporter_process, wait_for
 
 
 def test_demo_shows_healthy_low_and_failing_accounts() -> None:
@@ -30,7 +30,9 @@ def test_demo_shows_healthy_low_and_failing_accounts() -> None:
             assert value(text, "sms_balance_up", **labels) == 0, account
             errors = value(text, "sms_balance_scrape_errors_total", reason=reason, **labels)
             assert errors == 1, account
-            proc.wait_for_log(rf"msg=\"balance query failing\" account={account} .*reason={reason}")
+            line = rf"msg=\"balance query failing\" account={account} .*reason={reason}"
+            logged = lambda line=line: re.search(line, proc.log) is not None  # noqa: E731
+            wait_for(logged, 15, f"{account}'s failure log line")
         page = requests.get(url, timeout=10).text
         rows = re.findall(r'<tr class="(\w+)" data-account="([^"]+)"', page)
         assert {name for _, name in rows[:2]} == set(failing)  # failing first
