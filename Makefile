@@ -2,18 +2,25 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Two stamps: `make demo` needs only the runtime dependencies, `make test` adds the test tools.
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
+DEMO_FLAGS ?=
 
 .PHONY: demo test lint format system-deps clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-demo: $(STAMP)
-	$(BIN)/sms-balance-exporter demo
+demo: $(RUNTIME)
+	$(BIN)/sms-balance-exporter demo $(DEMO_FLAGS)
 
 system-deps:
 	scripts/install-system-deps

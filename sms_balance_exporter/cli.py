@@ -18,6 +18,7 @@ import click
 from sms_balance_exporter import __version__
 from sms_balance_exporter.config import Config, ConfigError, load_config
 from sms_balance_exporter.logs import LEVELS, scrub, set_known_secrets, setup_logging
+from sms_balance_exporter.numbers import grouped
 from sms_balance_exporter.runtime import ExporterRuntime, config_secrets
 from sms_balance_exporter.server import (
     DEFAULT_PORT,
@@ -26,6 +27,7 @@ from sms_balance_exporter.server import (
     ListenAddressError,
 )
 from sms_balance_exporter.service import AccountSnapshot, BalanceService
+from sms_balance_exporter.status import account_status
 from sms_balance_exporter.upstream import UpstreamClient
 from sms_balance_exporter.webconfig import WebConfigError, WebConfigWatcher
 
@@ -238,10 +240,12 @@ def _try_reload(runtime: ExporterRuntime) -> None:
 def _result_row(snapshot: AccountSnapshot) -> dict[str, Any]:
     result = snapshot.result
     balance = result.balance
+    status = account_status(balance, result.ok, snapshot.account.low_balance)
     return {
         "account": snapshot.account.name,
         "provider": snapshot.account.provider_id,
         "up": result.ok,
+        "status": status.value,
         "amount": balance.amount if balance else None,
         "currency": balance.currency if balance else None,
         "messages": balance.messages if balance else None,
@@ -261,10 +265,10 @@ def _table(rows: list[dict[str, Any]]) -> str:
             [
                 row["account"],
                 row["provider"],
-                "ok" if row["up"] else "FAILED",
-                "" if row["amount"] is None else f"{row['amount']:g}{currency}",
-                "" if row["messages"] is None else f"{row['messages']:g}",
-                "" if row["gift_amount"] is None else f"{row['gift_amount']:g}{currency}",
+                row["status"],
+                "" if row["amount"] is None else f"{grouped(row['amount'])}{currency}",
+                "" if row["messages"] is None else grouped(row["messages"]),
+                "" if row["gift_amount"] is None else f"{grouped(row['gift_amount'])}{currency}",
                 f"{row['duration_seconds']:.3f}s",
                 f"{row['reason']}: {row['error']}" if row["reason"] else "",
             ]

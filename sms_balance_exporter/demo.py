@@ -1,17 +1,21 @@
 """`demo`: the simulator with one healthy account of every built-in provider, plus one that
-runs low and one read through the `generic` provider, and the exporter's config pointing at it."""
+runs low, one read through the `generic` provider, one whose key was revoked (`auth`) and one
+whose provider drops the connection (`connection`), and the exporter's config pointing at it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sms_balance_exporter.config import Config, config_from_data
-from sms_balance_exporter.simulator import TWINS, SimAccount, Simulator, simulator
+from sms_balance_exporter.simulator import TWINS, Fault, SimAccount, Simulator, simulator
 
 LOW_ACCOUNT = "iletimerkezi-low"
 LOW_SHARE = 0.2  # each demo account warns at a fifth of its starting balance
 # A simulated Gateway360 account the exporter reads with the `generic` provider.
 GENERIC_ACCOUNT = "generic-demo"
+# Failing accounts, so a newcomer sees sms_balance_up 0, reasons and the failure alerts.
+REVOKED_ACCOUNT = "twilio-revoked"  # the key was revoked: reason="auth"
+UNREACHABLE_ACCOUNT = "vonage-unreachable"  # the API resets the connection: reason="connection"
 
 
 def demo_simulator() -> Simulator:
@@ -22,6 +26,11 @@ def demo_simulator() -> Simulator:
     low.drift_per_hour = 4 * healthy.drift_per_hour  # empty within hours: a forecast case
     accounts.append(low)
     accounts.append(TWINS["gateway360"]().sample_account(GENERIC_ACCOUNT))
+    revoked = TWINS["twilio"]().sample_account(REVOKED_ACCOUNT)
+    revoked.fault = Fault.REVOKED
+    unreachable = TWINS["vonage"]().sample_account(UNREACHABLE_ACCOUNT)
+    unreachable.fault = Fault.RESET
+    accounts.extend([revoked, unreachable])
     return simulator(accounts)
 
 

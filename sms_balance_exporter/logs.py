@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from sms_balance_exporter.numbers import exact
 from sms_balance_exporter.secret import MIN_REDACTED_LENGTH, REDACTED, redact
 
 LEVELS = {
@@ -105,7 +106,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def _logfmt_value(value: Any) -> str:
-    text = str(value)
+    text = exact(value) if isinstance(value, float) else str(value)
     if text and not any(c in text for c in ' ="\\') and not _CONTROL.search(text):
         return text
     escaped = _CONTROL.sub(_escape_control, text.replace("\\", "\\\\").replace('"', '\\"'))

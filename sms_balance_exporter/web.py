@@ -8,21 +8,20 @@ implies, then renders the snapshots on private registries (exposition.py).
 from __future__ import annotations
 
 import gzip
-import html
 import json
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs
 
 from sms_balance_exporter import __version__
 from sms_balance_exporter.basic_auth import Authenticator
 from sms_balance_exporter.collector import ExporterCollector
 from sms_balance_exporter.config import Account, Config, ConfigError
 from sms_balance_exporter.exposition import ExpositionRenderer
-from sms_balance_exporter.service import AccountSnapshot, BalanceService
+from sms_balance_exporter.landing import status_page
+from sms_balance_exporter.service import BalanceService
 
 # Prometheus's own offset for the time the response needs to get back to it.
 SCRAPE_TIMEOUT_OFFSET = 0.5
@@ -148,13 +147,12 @@ class ExporterApp:
 
     def landing_page(self, environ: Environ) -> Response:
         accounts = self._config().accounts
-        rows = "\n".join(
-            _account_row(account, snapshot)
-            for account, snapshot in zip(
-                accounts, self._service.last_snapshots(accounts), strict=True
-            )
+        page = status_page(
+            accounts,
+            self._service.last_snapshots(accounts),
+            __version__,
+            host=environ.get("HTTP_HOST", ""),
         )
-        page = _LANDING_PAGE.format(version=html.escape(__version__), rows=rows)
         return Response(200, [("Content-Type", "text/html; charset=utf-8")], page.encode())
 
     # -- helpers ------------------------------------------------------------------------------
@@ -243,61 +241,3 @@ _REASONS = {
     405: "Method Not Allowed",
     500: "Internal Server Error",
 }
-
-
-def _account_row(account: Account, snapshot: AccountSnapshot | None) -> str:
-    status, value, success, reason = "not queried yet", "", "", ""
-    if snapshot is not None:
-        result = snapshot.result
-        status = "up" if result.ok else "down"
-        if result.balance is not None:
-            balance = result.balance
-            parts = []
-            if balance.amount is not None:
-                parts.append(f"{balance.amount:g} {balance.currency or ''}".strip())
-            if balance.messages is not None:
-                parts.append(f"{balance.messages:g} messages")
-            value = ", ".join(parts)
-        if snapshot.last_success_time is not None:
-            success = datetime.fromtimestamp(snapshot.last_success_time, UTC).strftime(
-                "%Y-%m-%d %H:%M:%S UTC"
-            )
-        if result.error is not None:
-            reason = result.error.reason.value
-    probe = html.escape("probe?target=" + quote(account.name, safe=""))
-    link = f'<a href="{probe}">{html.escape(account.name)}</a>'
-    cells = [account.provider_id, status, value, success, reason]
-    return (
-        f"<tr><td>{link}</td>"
-        + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells)
-        + "</tr>"
-    )
-
-
-_LANDING_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>SMS Balance Exporter</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }}
-th, td {{ border: 1px solid #ccc; padding: 0.3em 0.8em; text-align: left; }}
-</style></head>
-<body>
-<h1>SMS Balance Exporter</h1>
-<p>Version {version}</p>
-<ul>
-<li><a href="metrics">Metrics</a> (queries every account)</li>
-<li><a href="exporter-metrics">Exporter metrics</a> (the exporter's own, no account queried)</li>
-<li><a href="targets">Targets</a> (Prometheus HTTP service discovery for /probe)</li>
-<li><a href="-/healthy">Health</a></li>
-<li>Probe one account: <code>probe?target=ACCOUNT</code></li>
-</ul>
-<h2>Accounts</h2>
-<table>
-<tr><th>Account</th><th>Provider</th><th>Last status</th><th>Last value</th>
-<th>Last success</th><th>Last error reason</th></tr>
-{rows}
-</table>
-</body>
-</html>
-"""
