@@ -46,6 +46,9 @@ class AccountState:
     flying: bool = False  # a query of this account is under way (or waiting for a slot)
     waiters: list[_Scrape] = field(default_factory=list)  # scrapes waiting for that query
     not_before: float = 0.0  # time.monotonic() before which the provider asked not to call
+    # A scrape reported the query in flight as a timeout and counted it then; its own end
+    # with a timeout is not counted again.
+    timeout_counted: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,9 @@ class BalanceService:
                             Reason.TIMEOUT, f"no answer within {deadline - started:.2f}s"
                         )
                         result = QueryResult(None, error, waited, time.monotonic())
+                        if not state.timeout_counted:  # counted in the scrape reporting it
+                            state.errors[Reason.TIMEOUT] += 1
+                            state.timeout_counted = True
                     else:
                         result = state.last_result
                 assert result is not None
@@ -199,7 +205,8 @@ class BalanceService:
         if result.error is None:
             state.last_success_time = time.time()
         else:
-            state.errors[result.error.reason] += 1
+            if not (state.timeout_counted and result.error.reason is Reason.TIMEOUT):
+                state.errors[result.error.reason] += 1
             if result.error.retry_after:
                 state.not_before = result.finished + result.error.retry_after
         for scrape in state.waiters:
@@ -207,6 +214,7 @@ class BalanceService:
             if scrape.remaining == 0:
                 scrape.done.notify()
         state.waiters.clear()
+        state.timeout_counted = False
         provider = state.account.provider_id
         self._running[provider] -= 1
         waiting = self._waiting[provider]

@@ -211,6 +211,26 @@ def scrape_deadline(environ: Environ) -> float | None:
     return time.monotonic() + budget
 
 
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip, q-values read (`gzip;q=0` refuses it,
+    `*` stands for any coding not named)."""
+    weights: dict[str, float] = {}
+    for item in header.split(","):
+        coding, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, text = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(text)
+                except ValueError:
+                    weight = 0.0
+        if coding:
+            weights[coding.lower()] = weight
+    weight = weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0)))
+    return math.isfinite(weight) and weight > 0
+
+
 class Response:
     def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         self.status = status
@@ -224,7 +244,7 @@ class Response:
     def send(self, environ: Environ, start_response: StartResponse) -> list[bytes]:
         body = self.body
         headers = list(self.headers)
-        if len(body) > 1024 and "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+        if len(body) > 1024 and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
             body = gzip.compress(body, compresslevel=1)
             headers.append(("Content-Encoding", "gzip"))
         headers.append(("Content-Length", str(len(body))))
