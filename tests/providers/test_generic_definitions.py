@@ -141,8 +141,8 @@ def test_secret_values_hold_every_credential_and_its_encoded_form(
             "field 'request': unknown field for provider 'acme'",
         ),
         (acme_fields(balance={"amount": "x"}), "field 'balance': unknown field for provider"),
-        (acme_fields(route=""), "field 'route': must be a non-empty string"),
-        (acme_fields(api_key=""), "field 'api_key': must be a non-empty string"),
+        (acme_fields(route=""), "field 'route': must not be empty"),
+        (acme_fields(api_key=""), "field 'api_key': must not be empty"),
         (
             acme_fields(api_key_file="/nonexistent/key"),
             "field 'api_key_file': set either 'api_key' or 'api_key_file', not both",
