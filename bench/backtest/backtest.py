@@ -10,8 +10,10 @@ applied as the rule manager does, each alert scored against what really happened
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
+import math
 import statistics
 import sys
 import tempfile
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from prometheus import backfill
+from prometheus import Prometheus, backfill
 from scenarios import DAY, STEP, Account, History, synthesise, time_to_empty
 
 RULES = Path(__file__).resolve().parents[2] / "alerts" / "sms-balance.rules.yml"
@@ -47,6 +49,7 @@ class Episode:
     labels: dict[str, str]
     start: int
     end: int
+    value: float = math.nan  # the expression's value when it fired (a forecast's seconds)
 
 
 def episodes(active: set[int], steps: int, hold: int, keep: int) -> list[tuple[int, int]]:
@@ -73,24 +76,28 @@ def episodes(active: set[int], steps: int, hold: int, keep: int) -> list[tuple[i
     return out
 
 
-def evaluate(history: History, rules: list[dict[str, Any]], work: Path) -> dict[str, list[Episode]]:
-    prometheus = backfill(history, RULES, work)
+def evaluate(
+    history: History, rules: list[dict[str, Any]], work: Path, reuse: bool = False
+) -> dict[str, list[Episode]]:
+    """Every alert's episodes; `reuse`: `work` already holds this history's backfilled TSDB."""
+    if reuse:
+        prometheus = Prometheus(work / "data", work)
+        prometheus.start()
+    else:
+        prometheus = backfill(history, RULES, work)
     try:
         found: dict[str, list[Episode]] = {}
         end = history.time(history.steps - 1)
         for rule in rules:
             result = prometheus.query_range(rule["expr"], history.start, end)
             hold, keep = seconds(rule.get("for")) // STEP, seconds(rule.get("keep_firing_for"))
-            found[rule["alert"]] = [
-                Episode(json.loads(key), start, stop)
-                for key, points in result.items()
-                for start, stop in episodes(
-                    {(t - history.start) // STEP for t, _ in points},
-                    history.steps,
-                    hold,
-                    keep // STEP,
-                )
-            ]
+            found[rule["alert"]] = []
+            for key, points in result.items():
+                values = {(t - history.start) // STEP: v for t, v in points}
+                for start, stop in episodes(set(values), history.steps, hold, keep // STEP):
+                    found[rule["alert"]].append(
+                        Episode(json.loads(key), start, stop, values.get(start, math.nan))
+                    )
         return found
     finally:
         prometheus.stop()
@@ -122,6 +129,12 @@ def truth(history: History, alert: str, acc: Account | None, instance: str | Non
     return time_to_empty(acc, i, limit) <= 1.5 * horizon
 
 
+def undecidable(history: History, alert: str, i: int) -> bool:
+    """A forecast at step i whose truth lies past the history's end: the account had not run
+    out by then, but the history cannot say whether it would have within 1.5 horizons."""
+    return alert in HORIZON and i + int(1.5 * HORIZON[alert]) // STEP >= history.steps
+
+
 def exhaustions(acc: Account) -> list[int]:
     return [i for i in range(1, len(acc.balance)) if acc.balance[i] <= 0 < acc.balance[i - 1]]
 
@@ -141,6 +154,7 @@ class Score:
     alerts: int = 0
     true: int = 0
     false: int = 0
+    undecided: int = 0  # forecasts in the last 1.5 horizons whose truth is after the end
     missed: int = 0
     leads: list[float] = field(default_factory=list)
     refires_24h: int = 0
@@ -154,6 +168,7 @@ class Score:
             "alerts": self.alerts,
             "true": self.true,
             "false": self.false,
+            "undecided": self.undecided,
             "missed": self.missed,
             "median_lead_hours": None if lead is None else round(lead, 1),
             "refires_24h": self.refires_24h,
@@ -176,6 +191,8 @@ def score(history: History, rules: list[dict[str, Any]], found: dict[str, list[E
             window = range(max(0, ep.start - hold - 1), ep.start + 1)
             if any(truth(history, name, acc, instance, i) for i in window):
                 result.true += 1
+            elif undecidable(history, name, ep.start):
+                result.undecided += 1
             else:
                 result.false += 1
             key = ep.labels.get("account") or ep.labels.get("instance") or ""
@@ -232,13 +249,45 @@ def _missed_spells(
     return missed
 
 
+def detail(history: History, found: dict[str, list[Episode]]) -> str:
+    """Each forecast alert, and each foreseeable exhaustion none covered, one line each."""
+    accounts = {acc.name: acc for acc in history.accounts}
+    lines = []
+    for name, horizon in HORIZON.items():
+        for ep in sorted(found.get(name, []), key=lambda e: (e.labels["account"], e.start)):
+            acc = accounts[ep.labels["account"]]
+            true = time_to_empty(acc, ep.start, 7 * DAY // STEP)
+            verdict = "right" if true <= 1.5 * horizon else "FALSE"
+            if verdict == "FALSE" and undecidable(history, name, ep.start):
+                verdict = "undecided (the history ends first)"
+            lines.append(
+                f"{name} {acc.name:13} {_when(history, ep.start)} -> {_when(history, ep.end)}"
+                f"  forecast {ep.value / 3600:6.1f} h  true {true / 3600:6.1f} h  {verdict}"
+            )
+        for acc in history.accounts:
+            eps = [e for e in found.get(name, []) if e.labels.get("account") == acc.name]
+            for exhausted in exhaustions(acc):
+                lo = exhausted - 2 * horizon // STEP
+                covered = any(lo <= e.start <= exhausted for e in eps)
+                if foreseeable(acc, exhausted, horizon) and not covered:
+                    lines.append(
+                        f"{name} {acc.name:13} MISSED exhaustion at {_when(history, exhausted)}"
+                    )
+    return "\n".join(lines)
+
+
+def _when(history: History, step: int) -> str:
+    return time.strftime("%a %d %b %H:%M", time.gmtime(history.time(step)))
+
+
 def table(rows: list[dict[str, Any]]) -> str:
-    head = "| alert | alerts | true | false | missed | median lead | re-fires < 24 h | spurious"
-    lines = [head + " re-fires | duplicates |", "|---|---|---|---|---|---|---|---|---|"]
+    head = "| alert | alerts | true | false | undecided | missed | median lead | re-fires < 24 h"
+    lines = [head + " | spurious re-fires | duplicates |", "|---" * 10 + "|"]
     for r in rows:
         lead = "–" if r["median_lead_hours"] is None else f"{r['median_lead_hours']} h"
         lines.append(
-            f"| {r['alert']} | {r['alerts']} | {r['true']} | {r['false']} | {r['missed']} "
+            f"| {r['alert']} | {r['alerts']} | {r['true']} | {r['false']} | {r['undecided']} "
+            f"| {r['missed']} "
             f"| {lead} | {r['refires_24h']} | {r['spurious_refires']} | {r['duplicates']} |"
         )
     return "\n".join(lines)
@@ -250,6 +299,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--accounts", type=int, default=12, choices=range(1, 13))
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--detail", action="store_true", help="print every forecast alert")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the backfilled TSDB in this directory, or reuse it if it holds the same "
+        "history and recording rules (to iterate on alert expressions)",
+    )
     args = parser.parse_args(argv)
     # Whole days, ending a day ago, starting on a Monday (the weekly seasonality).
     monday = 4 * DAY
@@ -258,9 +314,19 @@ def main(argv: list[str] | None = None) -> int:
     groups = yaml.safe_load(RULES.read_text())["groups"]
     rules = [rule for group in groups for rule in group["rules"] if "alert" in rule]
     began = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="sms-backtest-") as tmp:
-        found = evaluate(history, rules, Path(tmp))
+    if args.keep:
+        stamp = _stamp(args, start, groups)
+        reuse = (args.keep / "stamp").exists() and (args.keep / "stamp").read_text() == stamp
+        if not reuse and args.keep.exists() and any(args.keep.iterdir()):
+            sys.exit(f"{args.keep} holds another history or other recording rules: remove it")
+        found = evaluate(history, rules, args.keep, reuse)
+        (args.keep / "stamp").write_text(stamp)
+    else:
+        with tempfile.TemporaryDirectory(prefix="sms-backtest-") as tmp:
+            found = evaluate(history, rules, Path(tmp))
     rows = score(history, rules, found)
+    if args.detail:
+        print(detail(history, found))
     outages = _count_outages(history)
     print(
         f"{args.days} days x {len(history.accounts)} accounts, {outages} total outage(s), "
@@ -271,6 +337,13 @@ def main(argv: list[str] | None = None) -> int:
         summary = {"days": args.days, "accounts": len(history.accounts), "outages": outages}
         args.json.write_text(json.dumps({**summary, "alerts": rows}, indent=2))
     return 0
+
+
+def _stamp(args: argparse.Namespace, start: int, groups: list[dict[str, Any]]) -> str:
+    """What a kept TSDB depends on: the history's parameters and the recording rules."""
+    records = [rule for group in groups for rule in group["rules"] if "record" in rule]
+    digest = hashlib.sha256(json.dumps(records, sort_keys=True).encode()).hexdigest()
+    return f"{args.days} {args.accounts} {args.seed} {start} {digest}\n"
 
 
 def _count_outages(history: History) -> int:
