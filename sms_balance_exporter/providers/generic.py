@@ -491,12 +491,13 @@ class AuthSpec(_Section):
     def apply(self, values: Mapping[str, str], headers: dict[str, str]) -> tuple[str, str] | None:
         """Set this auth's header in `headers`; the Basic credentials, if it is Basic."""
         if self.type == "basic":
-            return (
-                fill(self.username or "{username}", values),
-                fill(self.password or "{password}", values),
-            )
+            # `is None`, not `or`: an empty password is a real one (a token as the user).
+            username = "{username}" if self.username is None else self.username
+            password = "{password}" if self.password is None else self.password
+            return fill(username, values), fill(password, values)
         if self.type == "bearer":
-            headers["Authorization"] = f"Bearer {fill(self.token or '{token}', values)}"
+            token = "{token}" if self.token is None else self.token
+            headers["Authorization"] = f"Bearer {fill(token, values)}"
         elif self.name is not None and self.value is not None:
             headers[self.name] = fill(self.value, values)
         return None

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 
 HANG_LIMIT_SECONDS = 3600.0
 RETRY_AFTER_SECONDS = 120
+HANDSHAKE_TIMEOUT = 5.0  # seconds a TLS client gets to finish its handshake
 
 
 class Fault(StrEnum):
@@ -199,7 +200,11 @@ class Simulator:
         self._server.simulator = self
         self._scheme = "http"
         if tls is not None:
-            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            # The handshake runs in each connection's own thread (see _Server.finish_request):
+            # done in accept(), forty failing handshakes queue one behind another.
+            self._server.socket = tls.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
             self._scheme = "https"
         self.redirect_hits = 0
         self._in_flight: Counter[str] = Counter()
@@ -382,6 +387,18 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024
     simulator: Simulator
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Runs in the connection's thread: a TLS handshake first, with a deadline of its own."""
+        if isinstance(request, ssl.SSLSocket):
+            timeout = request.gettimeout()
+            request.settimeout(HANDSHAKE_TIMEOUT)
+            try:
+                request.do_handshake()
+            except OSError:  # an untrusting client's alert, a reset, a silent peer
+                return
+            request.settimeout(timeout)
+        super().finish_request(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

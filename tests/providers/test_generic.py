@@ -345,6 +345,12 @@ def test_a_credential_in_the_path_is_percent_encoded_and_redacted_in_both_forms(
             {},
             (USER, PASSWORD),
         ),
+        # GatewayAPI's Basic form: the token as the user and an empty password.
+        (
+            {"token": TOKEN, "auth": {"type": "basic", "username": "{token}", "password": ""}},
+            {},
+            (TOKEN, ""),
+        ),
         ({"token": TOKEN, "auth": {"type": "bearer"}}, {"Authorization": f"Bearer {TOKEN}"}, None),
         (
             {"api_key": KEY, "auth": {"type": "header", "name": "api-key", "value": "{api_key}"}},
