@@ -1,5 +1,6 @@
-"""Prometheus collectors: the per-account balance metrics of one scrape, and the exporter's
-own metrics. Fresh metric families on every `collect()`; no provider wire format here."""
+"""Prometheus collectors: the balance collector, whose `collect()` queries a scrape's accounts
+through the balance service, and the exporter's own metrics. Fresh metric families on every
+`collect()`; no provider wire format here."""
 
 from __future__ import annotations
 
@@ -20,14 +21,28 @@ LABELS = ["provider", "account"]
 _CACHE_NOTE = " Served from memory when younger than the account's min_interval."
 
 
-class BalanceCollector(Collector):
-    """The metrics of one scrape's account snapshots (the web layer queries, then renders)."""
+class AccountQuerier(Protocol):
+    """What the collector needs of the balance service."""
 
-    def __init__(self, snapshots: Sequence[AccountSnapshot]) -> None:
-        self._snapshots = snapshots
+    def query(
+        self, accounts: Sequence[Account], scrape_deadline: float | None = None
+    ) -> list[AccountSnapshot]: ...
+
+
+class BalanceCollector(Collector):
+    """One scrape's accounts: `collect()` queries them (within `deadline`, a
+    `time.monotonic()` value, if given) and yields their metric families."""
+
+    def __init__(
+        self, service: AccountQuerier, accounts: Sequence[Account], deadline: float | None
+    ) -> None:
+        self._service = service
+        self._accounts = accounts
+        self._deadline = deadline
 
     def collect(self) -> Iterator[Metric]:
-        return iter(balance_metrics(self._snapshots))
+        snapshots = self._service.query(self._accounts, self._deadline) if self._accounts else []
+        yield from balance_metrics(snapshots)
 
 
 def balance_metrics(snapshots: Sequence[AccountSnapshot]) -> list[Metric]:

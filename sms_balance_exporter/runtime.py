@@ -11,7 +11,6 @@ from sms_balance_exporter.basic_auth import Authenticator
 from sms_balance_exporter.collector import ExporterCollector
 from sms_balance_exporter.config import Config
 from sms_balance_exporter.logs import set_known_secrets
-from sms_balance_exporter.memory import release_free_memory
 from sms_balance_exporter.service import BalanceService
 from sms_balance_exporter.upstream import UpstreamClient
 from sms_balance_exporter.web import ExporterApp, reload_error_message
@@ -32,7 +31,6 @@ class ExporterRuntime:
         self._load = load
         self._lock = threading.Lock()
         self._config = load()
-        release_free_memory()  # parsing a large config leaves megabytes behind
         self.last_reload_successful = True
         self.last_reload_success_time = time.time()  # the start-up load counts as one
         set_known_secrets(config_secrets(self._config))
@@ -70,7 +68,6 @@ class ExporterRuntime:
             self.last_reload_successful = True
             self.last_reload_success_time = time.time()
             self.service.forget_except(config.accounts)
-            release_free_memory()
         log.info("config reloaded", extra={"accounts": len(config.accounts)})
 
 

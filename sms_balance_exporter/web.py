@@ -1,8 +1,9 @@
 """The WSGI application: `/`, `/metrics`, `/probe`, `/exporter-metrics`, `/targets`,
 `/-/healthy`, `/-/reload`.
 
-A scrape queries its accounts within the deadline `X-Prometheus-Scrape-Timeout-Seconds`
-implies, then renders the snapshots on private registries (exposition.py).
+`/metrics`, `/probe` and `/exporter-metrics` are one path with different collectors: a registry
+per request, encoded once (exposition.py); the balance collector queries its accounts within the
+deadline `X-Prometheus-Scrape-Timeout-Seconds` implies while it is collected.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
+from prometheus_client import PlatformCollector, ProcessCollector
+from prometheus_client.registry import Collector
+
 from sms_balance_exporter import __version__
 from sms_balance_exporter.basic_auth import Authenticator
-from sms_balance_exporter.collector import ExporterCollector
-from sms_balance_exporter.config import Account, Config, ConfigError
-from sms_balance_exporter.exposition import ExpositionRenderer
+from sms_balance_exporter.collector import BalanceCollector, ExporterCollector
+from sms_balance_exporter.config import Config, ConfigError
+from sms_balance_exporter.exposition import accepts_gzip, expose
 from sms_balance_exporter.landing import status_page
 from sms_balance_exporter.service import BalanceService
 
@@ -45,8 +49,12 @@ class ExporterApp:
         basic_auth: Authenticator | None = None,
         own_metrics: ExporterCollector | None = None,
     ) -> None:
-        self._own_metrics = own_metrics or ExporterCollector()
-        self._renderer = ExpositionRenderer()
+        # The exporter's own metrics, with the process's and Python's (no default registry).
+        self._own_metrics: list[Collector] = [
+            own_metrics or ExporterCollector(),
+            ProcessCollector(registry=None),
+            PlatformCollector(registry=None),
+        ]
         self._config = config
         self._basic_auth = basic_auth
         self._service = service
@@ -90,9 +98,8 @@ class ExporterApp:
 
     def metrics(self, environ: Environ) -> Response:
         deadline = scrape_deadline(environ)
-        # Every account, rendered again only when a result changed (min_interval hits).
-        accounts = self._config().accounts
-        return self._exposition(environ, accounts, deadline, own_metrics=True, reuse=True)
+        balances = BalanceCollector(self._service, self._config().accounts, deadline)
+        return self._exposition(environ, [balances, *self._own_metrics])
 
     def probe(self, environ: Environ) -> Response:
         deadline = scrape_deadline(environ)
@@ -103,12 +110,12 @@ class ExporterApp:
         if account is None:
             # Never echo the target: it is whatever the caller typed.
             raise BadRequestError("unknown target: no account of that name is configured")
-        return self._exposition(environ, [account], deadline, own_metrics=False)
+        return self._exposition(environ, [BalanceCollector(self._service, [account], deadline)])
 
     def exporter_metrics(self, environ: Environ) -> Response:
         """The exporter's own metrics only (build info, reload status): for a scrape job
         beside `/probe` that must not ask every account again."""
-        return self._exposition(environ, [], None, own_metrics=True)
+        return self._exposition(environ, self._own_metrics)
 
     def targets(self, environ: Environ) -> Response:
         """Prometheus HTTP service discovery: one target per account, to be scraped through
@@ -157,21 +164,8 @@ class ExporterApp:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _exposition(
-        self,
-        environ: Environ,
-        accounts: Sequence[Account],
-        deadline: float | None,
-        own_metrics: bool,
-        reuse: bool = False,
-    ) -> Response:
-        snapshots = self._service.query(accounts, deadline) if accounts else None
-        content_type, body = self._renderer.render(
-            environ.get("HTTP_ACCEPT", ""),
-            snapshots,
-            self._own_metrics if own_metrics else None,
-            reuse=reuse,
-        )
+    def _exposition(self, environ: Environ, collectors: Sequence[Collector]) -> Response:
+        content_type, body = expose(collectors, environ.get("HTTP_ACCEPT", ""))
         return Response(200, [("Content-Type", content_type)], body)
 
 
@@ -209,26 +203,6 @@ def scrape_deadline(environ: Environ) -> float | None:
     # A timeout shorter than the offset leaves half of itself for the queries.
     budget = timeout - SCRAPE_TIMEOUT_OFFSET if timeout > 2 * SCRAPE_TIMEOUT_OFFSET else timeout / 2
     return time.monotonic() + budget
-
-
-def accepts_gzip(header: str) -> bool:
-    """Whether an Accept-Encoding header allows gzip, q-values read (`gzip;q=0` refuses it,
-    `*` stands for any coding not named)."""
-    weights: dict[str, float] = {}
-    for item in header.split(","):
-        coding, *params = (part.strip() for part in item.split(";"))
-        weight = 1.0
-        for param in params:
-            name, _, text = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    weight = float(text)
-                except ValueError:
-                    weight = 0.0
-        if coding:
-            weights[coding.lower()] = weight
-    weight = weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0)))
-    return math.isfinite(weight) and weight > 0
 
 
 class Response:

@@ -1,16 +1,21 @@
-"""The exposition the collector produces, checked against one exact golden text."""
+"""The balance collector: `collect()` queries the accounts, and its exposition is checked
+against one exact golden text."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, generate_latest
 
 from sms_balance_exporter.collector import BalanceCollector
-from sms_balance_exporter.config import Account, LowBalance
+from sms_balance_exporter.config import Account, LowBalance, config_from_data
 from sms_balance_exporter.providers import Balance, ProviderError, Reason
 from sms_balance_exporter.providers.iletimerkezi import Iletimerkezi
-from sms_balance_exporter.service import AccountSnapshot, QueryResult
+from sms_balance_exporter.service import AccountSnapshot, BalanceService, QueryResult
+from sms_balance_exporter.simulator import TWINS, simulator
+from sms_balance_exporter.upstream import UpstreamClient
+from tests.metrics_text import samples
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden.prom"
 
@@ -38,6 +43,43 @@ def test_golden_exposition() -> None:
             {Reason.AUTH: 3, Reason.TIMEOUT: 1},
         ),
     ]
+    service = FixedService(snapshots)
     registry = CollectorRegistry()
-    registry.register(BalanceCollector(snapshots))
+    registry.register(BalanceCollector(service, [ok, bad], 123.0))
     assert generate_latest(registry).decode() == GOLDEN.read_text()
+    assert service.calls == [(["ok", "bad"], 123.0)]
+
+
+class FixedService:
+    """A balance service that answers every query with the same snapshots."""
+
+    def __init__(self, snapshots: list[AccountSnapshot]) -> None:
+        self.snapshots = snapshots
+        self.calls: list[tuple[list[str], float | None]] = []
+
+    def query(
+        self, accounts: Sequence[Account], scrape_deadline: float | None = None
+    ) -> list[AccountSnapshot]:
+        self.calls.append(([a.name for a in accounts], scrape_deadline))
+        return self.snapshots
+
+
+def test_generate_latest_queries_the_simulator_on_each_collect() -> None:
+    accounts = [TWINS["vonage"]().sample_account(f"v{i}") for i in range(3)]
+    with simulator(accounts) as sim:
+        entries = [sim.exporter_account(a.name) for a in accounts]
+        config = config_from_data({"accounts": entries}, "<test>")
+        service = BalanceService(UpstreamClient())
+        try:
+            registry = CollectorRegistry()
+            registry.register(BalanceCollector(service, config.accounts, None))
+            first = samples(generate_latest(registry).decode())
+            calls = sim.requests("v0")
+            second = samples(generate_latest(registry).decode())
+            assert sim.requests("v0") == calls + 1  # min_interval 0: every collect asks again
+        finally:
+            service.shutdown()
+    for text in (first, second):
+        for account in accounts:
+            labels = {"provider": "vonage", "account": account.name}
+            assert text[("sms_balance_up", frozenset(labels.items()))] == 1.0

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from sms_balance_exporter.web import accepts_gzip
+from sms_balance_exporter.exposition import accepts_gzip
 
 
 @pytest.mark.parametrize(
