@@ -97,15 +97,16 @@ class BalanceService:
     ) -> list[AccountSnapshot]:
         """Query `accounts` and return once all are done or the deadline has passed.
 
-        Each account's deadline is min(now + its timeout, `scrape_deadline`); an account not
-        done by then is reported as a timeout while its request runs on (it is shared with
-        the next scrape rather than started again).
+        A query started here runs to its account's own `timeout`, whatever the scrape's
+        deadline: the scrape waits for each account until min(now + its timeout,
+        `scrape_deadline`), and reports one not done by then as a timeout (counted once, here)
+        while its query runs on, shared with the next scrape rather than started again.
         """
         started = time.monotonic()
         deadlines = [min(started + a.timeout, scrape_deadline or float("inf")) for a in accounts]
         scrape = _Scrape(self._lock)
         with self._lock:
-            states = [self._join(a, d, scrape) for a, d in zip(accounts, deadlines, strict=True)]
+            states = [self._join(a, started + a.timeout, scrape) for a in accounts]
             if scrape.remaining:
                 end = max(deadlines)
                 scrape.done.wait_for(
@@ -209,6 +210,7 @@ class BalanceService:
                 state.errors[result.error.reason] += 1
             if result.error.retry_after:
                 state.not_before = result.finished + result.error.retry_after
+        state.timeout_counted = False
         for scrape in state.waiters:
             scrape.remaining -= 1
             if scrape.remaining == 0:
