@@ -350,9 +350,6 @@ class ExporterServer:
         self.port = int(self._server.socket.getsockname()[1])
         self._thread: threading.Thread | None = None
 
-    def serve_forever(self) -> None:
-        self._server.serve()
-
     def start(self, poll_interval: float = 0.5) -> ExporterServer:
         """Serve in a background thread; `stop()` takes up to `poll_interval` seconds."""
         self._server.expiration_interval = poll_interval
