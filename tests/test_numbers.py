@@ -9,8 +9,9 @@ import re
 import pytest
 
 from sms_balance_exporter.cli import _result_row, _table
+from sms_balance_exporter.collector import BalanceCollector
 from sms_balance_exporter.config import Account, LowBalance
-from sms_balance_exporter.exposition import ExpositionRenderer
+from sms_balance_exporter.exposition import expose
 from sms_balance_exporter.landing import status_page
 from sms_balance_exporter.logs import LogfmtFormatter
 from sms_balance_exporter.numbers import exact, grouped
@@ -52,8 +53,22 @@ def _snapshots() -> list[AccountSnapshot]:
     return out
 
 
+class _Answered:
+    """A fake balance service whose every scrape answers `snapshots`."""
+
+    def __init__(self, snapshots: list[AccountSnapshot]) -> None:
+        self.snapshots = snapshots
+
+    def query(
+        self, accounts: object, scrape_deadline: float | None = None
+    ) -> list[AccountSnapshot]:
+        return self.snapshots
+
+
 def _metrics(snapshots: list[AccountSnapshot]) -> str:
-    return ExpositionRenderer().render("", snapshots, None)[1].decode()
+    accounts = [snapshot.account for snapshot in snapshots]
+    collector = BalanceCollector(_Answered(snapshots), accounts, None)
+    return expose([collector], "")[1].decode()
 
 
 def _number(text: str) -> float:
