@@ -99,7 +99,7 @@ def _row(row: _Row, now: float) -> str:
         ("Messages", "messages", _number(balance.messages if balance else None)),
         ("Gift", "gift", _money(balance.gift_amount if balance else None, currency)),
         ("Threshold", "threshold", _threshold(row, currency)),
-        ("Last success", "success", _age(snapshot.last_success_time if snapshot else None, now)),
+        ("Last success", "success", _last_success(snapshot, now)),
         ("Last error", "error", _error(snapshot)),
     ]
     tds = "".join(
@@ -140,9 +140,15 @@ def _threshold(row: _Row, currency: str) -> str:
     return text
 
 
-def _age(unix_time: float | None, now: float) -> str:
-    if unix_time is None:
+def _last_success(snapshot: AccountSnapshot | None, now: float) -> str:
+    if snapshot is None:  # not queried yet: the status badge says so
         return ""
+    if snapshot.last_success_time is None:
+        return "never"
+    return _age(snapshot.last_success_time, now)
+
+
+def _age(unix_time: float, now: float) -> str:
     exact = datetime.fromtimestamp(unix_time, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return f'<time datetime="{exact}" title="{exact}">{escape(ago(now - unix_time))}</time>'
 

@@ -58,3 +58,4 @@ def test_rows_worst_first_with_marks_ages_and_docs() -> None:
     assert 'title="2027-01-15 07:56:00 UTC">4 min ago</time>' in page
     assert page.count('href="https://www.iletimerkezi.com/en/docs/api/get-balance"') == 3
     assert 'id="not-queried"' not in page
+    assert re.search(r'data-account="broken">.*data-label="Last success">never</td>', page)
