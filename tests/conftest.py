@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from sms_balance_exporter.config import load_config
 from sms_balance_exporter.runtime import ExporterRuntime
@@ -17,6 +18,12 @@ from sms_balance_exporter.server import ExporterServer
 from sms_balance_exporter.simulator import TWINS, Simulator, simulator
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests run 50 examples each (about 120 tests: every provider's parser three ways);
+# HYPOTHESIS_PROFILE=thorough runs 1000 each when a parser or the config loader changes.
+settings.register_profile("default", max_examples=50)
+settings.register_profile("thorough", max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def require_binary(name: str) -> str:

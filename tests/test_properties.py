@@ -31,7 +31,8 @@ JSON = st.recursive(
     ),
     max_leaves=20,
 )
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The number of examples comes from the profile loaded in conftest.py.
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def sample_provider(provider_id: str) -> Provider:
