@@ -6,8 +6,8 @@ or `base_url_required: true` where every account has its own), the fields an acc
 `credentials` (secrets, each also as `X_file`), `optional_credentials` (secrets that may be
 left out) and `parameters` (non-secret, with defaults the account may override) — and the
 API in the generic provider's sections (`request`, `response`, `auth`, `success`,
-`auth_failure`, `rate_limited`, `balance`), whose `{placeholders}` name those fields;
-`notes` says what the sources leave open.
+`auth_failure`, `rate_limited`, `provider_error`, `balance`), whose `{placeholders}` name
+those fields; `notes` says what the sources leave open.
 
 Each definition becomes a provider class, so `provider: <id>` plus its credentials is a whole
 account, validated by `check` like any other; the API sections are the definition's, not the
@@ -90,6 +90,7 @@ class Definition(_Section):
     success: Any = None
     auth_failure: Any = None
     rate_limited: Any = None
+    provider_error: Any = None
     balance: Any = None
     login: Any = None
 
@@ -263,7 +264,7 @@ def _field_problems(
                 f"field {where!r} uses the optional {{{name}}}: optional fields may appear "
                 "only in request headers, query and form entries (left out when not set)"
             )
-    problems += spec.header_clashes()
+    problems += spec.header_clashes() + spec.condition_problems()
     problems += login_spec.header_clashes() if login_spec else []
     problems += [
         f"field {name!r} is declared but nothing uses it" for name in names if name not in used
