@@ -130,7 +130,8 @@ class DefinedProvider(Provider):
 
     spec: ClassVar[ApiSpec]
     definition: ClassVar[Definition]
-    login: ClassVar[LoginSpec | None] = None
+    # Not `login`: that is a field name an account may need (SMSC.ru's login).
+    login_step: ClassVar[LoginSpec | None] = None
     login_spec: ClassVar[ApiSpec | None] = None  # the login call, as the engine builds it
     _tokens: TokenCache = PrivateAttr(default_factory=TokenCache)
 
@@ -153,7 +154,7 @@ class DefinedProvider(Provider):
     def fetch_balance(self, base_url: str, perform: Perform) -> Balance:
         """With a login step: the kept tokens, or new ones; a 401 with kept tokens fetches
         new ones and asks once more."""
-        if self.login is None:
+        if self.login_step is None:
             return super().fetch_balance(base_url, perform)
         tokens, fresh = self._tokens.current(), False
         if tokens is None:
@@ -169,11 +170,11 @@ class DefinedProvider(Provider):
         return self.parse_response(response)
 
     def _log_in(self, base_url: str, perform: Perform) -> dict[str, str]:
-        assert self.login is not None and self.login_spec is not None
+        assert self.login_step is not None and self.login_spec is not None
         values = self._values()
-        url = self.login.login_base_url(base_url, values)
+        url = self.login_step.login_base_url(base_url, values)
         response = perform(self.login_spec.build_request(url, values))
-        tokens, lifetime = self.login.read(response)
+        tokens, lifetime = self.login_step.read(response)
         self._tokens.store(tokens, lifetime)
         return tokens
 
@@ -208,7 +209,7 @@ def load(name: str, text: str) -> type[DefinedProvider]:
     if problems:
         raise DefinitionError(f"definition {name}: " + "; ".join(problems))
     provider = _provider_class(definition, spec)
-    provider.login, provider.login_spec = login, login_spec
+    provider.login_step, provider.login_spec = login, login_spec
     return provider
 
 
