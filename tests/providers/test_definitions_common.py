@@ -1,0 +1,101 @@
+"""What every provider shipped as a definition does whatever its API says: an HTML error page
+is `http` (or `parse` under HTTP 200), an empty body `parse`, a plain-text answer under HTTP 200
+the provider's own message, a status that speaks for itself decides, and a failed connection
+never shows a credential (several definitions send them in the URL). Each provider's own
+test file holds only what is specific to it."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from sms_balance_exporter.providers import PROVIDERS, Provider, ProviderError, Reason
+from sms_balance_exporter.providers.defined import DefinedProvider
+from sms_balance_exporter.upstream import UpstreamClient
+from tests.providers.defined import defined
+from tests.providers.wire import HTML_502, assert_fails, response
+
+DEFINITIONS = sorted(
+    provider_id
+    for provider_id, provider in PROVIDERS.items()
+    if issubclass(provider, DefinedProvider)
+)
+
+
+def provider_of(provider_id: str, host: str = "https://api.example.test") -> Provider:
+    """An account of the definition with every credential set (to values that need encoding
+    in a URL, so their encoded forms are checked too) and every URL it has at `host`."""
+    definition = PROVIDERS[provider_id].definition  # type: ignore[attr-defined]
+    fields: dict[str, str] = {
+        name: f"{provider_id}-{name}-S3cret&Value 0123456789"
+        for name in (*definition.credentials, *definition.optional_credentials)
+    }
+    # A URL parameter (Routee's auth_url) points at `host` too: no test leaves this machine.
+    fields |= {name: host for name, default in definition.parameters.items() if "://" in default}
+    return defined(provider_id, base_url=host, **fields)
+
+
+def test_every_definition_is_covered() -> None:
+    assert len(DEFINITIONS) >= 22
+    assert {"seven", "smscru", "smsru", "semaphore", "termii"} <= set(DEFINITIONS)
+
+
+@pytest.mark.parametrize("provider_id", DEFINITIONS)
+@pytest.mark.parametrize(("status", "reason"), [(502, Reason.HTTP), (200, Reason.PARSE)])
+def test_an_html_error_page(provider_id: str, status: int, reason: Reason) -> None:
+    provider = provider_of(provider_id)
+    for content_type in ("text/html; charset=utf-8", "application/json"):
+        with pytest.raises(ProviderError) as caught:
+            provider.parse_response(response(status, HTML_502, content_type))
+        assert caught.value.reason is reason, caught.value.message
+
+
+@pytest.mark.parametrize("provider_id", DEFINITIONS)
+def test_an_empty_body_is_parse(provider_id: str) -> None:
+    assert_fails(provider_of(provider_id), 200, "", Reason.PARSE)
+    assert_fails(provider_of(provider_id), 200, "  \n", Reason.PARSE)
+
+
+@pytest.mark.parametrize("provider_id", DEFINITIONS)
+def test_a_text_answer_under_http_200_is_the_providers_message(provider_id: str) -> None:
+    with pytest.raises(ProviderError) as caught:
+        provider_of(provider_id).parse_response(
+            response(200, "Unauthorized", "text/plain; charset=utf-8")
+        )
+    assert caught.value.reason is Reason.PROVIDER
+
+
+@pytest.mark.parametrize("provider_id", DEFINITIONS)
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (401, Reason.AUTH),
+        (403, Reason.AUTH),
+        (429, Reason.RATE_LIMITED),
+        (500, Reason.HTTP),
+        (503, Reason.HTTP),
+    ],
+)
+def test_a_status_that_speaks_for_itself(provider_id: str, status: int, reason: Reason) -> None:
+    assert_fails(provider_of(provider_id), status, "", reason)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("provider_id", DEFINITIONS)
+def test_transport_errors_never_show_a_credential(provider_id: str) -> None:
+    host = f"http://127.0.0.1:{closed_port()}"
+    provider = provider_of(provider_id, host)
+    with pytest.raises(ProviderError) as caught:
+        UpstreamClient().fetch_balance(provider, host, time.monotonic() + 5)
+    assert caught.value.reason is Reason.CONNECTION
+    shown = str(caught.value)
+    assert provider.secret_values()
+    for secret in provider.secret_values():
+        assert secret not in shown
