@@ -1,8 +1,8 @@
-"""What every provider shipped as a definition does whatever its API says: an HTML error page
-is `http` (or `parse` under HTTP 200), an empty body `parse`, a plain-text answer under HTTP 200
-the provider's own message, a status that speaks for itself decides, and a failed connection
-never shows a credential (several definitions send them in the URL). Each provider's own
-test file holds only what is specific to it."""
+"""What every built-in provider does whatever its API says: an HTML error page is `http` (or
+`parse` under HTTP 200), an empty body `parse`, a status that speaks for itself decides, and a
+failed connection never shows a credential (several send them in the URL); and what every
+definition does: a plain-text answer under HTTP 200 is the provider's own message. Each
+provider's own test file holds only what is specific to it."""
 
 from __future__ import annotations
 
@@ -13,36 +13,44 @@ import pytest
 
 from sms_balance_exporter.providers import PROVIDERS, Provider, ProviderError, Reason
 from sms_balance_exporter.providers.defined import DefinedProvider
+from sms_balance_exporter.simulator import TWINS
 from sms_balance_exporter.upstream import UpstreamClient
-from tests.providers.defined import defined
+from tests.providers.defined import account
 from tests.providers.wire import HTML_502, assert_fails, response
 
-DEFINITIONS = sorted(
-    provider_id
-    for provider_id, provider in PROVIDERS.items()
-    if issubclass(provider, DefinedProvider)
-)
+BUILT_IN = sorted(set(PROVIDERS) - {"generic"})
+DEFINITIONS = [
+    provider_id for provider_id in BUILT_IN if issubclass(PROVIDERS[provider_id], DefinedProvider)
+]
 
 
 def provider_of(provider_id: str, host: str = "https://api.example.test") -> Provider:
-    """An account of the definition with every credential set (to values that need encoding
-    in a URL, so their encoded forms are checked too) and every URL it has at `host`."""
-    definition = PROVIDERS[provider_id].definition  # type: ignore[attr-defined]
-    fields: dict[str, str] = {
-        name: f"{provider_id}-{name}-S3cret&Value 0123456789"
-        for name in (*definition.credentials, *definition.optional_credentials)
-    }
-    # A URL parameter (Routee's auth_url) points at `host` too: no test leaves this machine.
-    fields |= {name: host for name, default in definition.parameters.items() if "://" in default}
-    return defined(provider_id, base_url=host, **fields)
+    """An account of the provider, loaded as `check` loads it, with every URL it has at
+    `host`. A definition's credentials are values that need encoding in a URL (so their
+    encoded forms are checked too); a module's are its twin's sample ones, which fit the
+    formats the module checks."""
+    provider = PROVIDERS[provider_id]
+    fields: dict[str, str]
+    if issubclass(provider, DefinedProvider):
+        definition = provider.definition
+        fields = {
+            name: f"{provider_id}-{name}-S3cret&Value 0123456789"
+            for name in (*definition.credentials, *definition.optional_credentials)
+        }
+        urls = [name for name, default in definition.parameters.items() if "://" in default]
+    else:
+        sample = TWINS[provider_id]().sample_account("common")
+        fields, urls = dict(sample.credentials), list(sample.options)
+    # A URL option (Routee's auth_url) points at `host` too: no test leaves this machine.
+    return account(provider_id, base_url=host, **fields, **dict.fromkeys(urls, host)).provider
 
 
-def test_every_definition_is_covered() -> None:
-    assert len(DEFINITIONS) >= 22
+def test_every_provider_is_covered() -> None:
+    assert len(BUILT_IN) == 40
     assert {"seven", "smscru", "smsru", "semaphore", "termii"} <= set(DEFINITIONS)
 
 
-@pytest.mark.parametrize("provider_id", DEFINITIONS)
+@pytest.mark.parametrize("provider_id", BUILT_IN)
 @pytest.mark.parametrize(("status", "reason"), [(502, Reason.HTTP), (200, Reason.PARSE)])
 def test_an_html_error_page(provider_id: str, status: int, reason: Reason) -> None:
     provider = provider_of(provider_id)
@@ -52,7 +60,7 @@ def test_an_html_error_page(provider_id: str, status: int, reason: Reason) -> No
         assert caught.value.reason is reason, caught.value.message
 
 
-@pytest.mark.parametrize("provider_id", DEFINITIONS)
+@pytest.mark.parametrize("provider_id", BUILT_IN)
 def test_an_empty_body_is_parse(provider_id: str) -> None:
     assert_fails(provider_of(provider_id), 200, "", Reason.PARSE)
     assert_fails(provider_of(provider_id), 200, "  \n", Reason.PARSE)
@@ -67,7 +75,7 @@ def test_a_text_answer_under_http_200_is_the_providers_message(provider_id: str)
     assert caught.value.reason is Reason.PROVIDER
 
 
-@pytest.mark.parametrize("provider_id", DEFINITIONS)
+@pytest.mark.parametrize("provider_id", BUILT_IN)
 @pytest.mark.parametrize(
     ("status", "reason"),
     [
@@ -88,7 +96,7 @@ def closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.mark.parametrize("provider_id", DEFINITIONS)
+@pytest.mark.parametrize("provider_id", BUILT_IN)
 def test_transport_errors_never_show_a_credential(provider_id: str) -> None:
     host = f"http://127.0.0.1:{closed_port()}"
     provider = provider_of(provider_id, host)
