@@ -217,9 +217,6 @@ def test_error_text_is_not_echoed() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
-        (200, b" \n", Reason.PARSE),
-        (200, "<html>maintenance</html>", Reason.PARSE),
-        (503, "<html><body>Service Unavailable</body></html>", Reason.HTTP),
         (500, user_data("KES 10.0"), Reason.HTTP),  # a balance under a failed status
         (200, [], Reason.PARSE),
         (200, '"KES 47.7191"', Reason.PARSE),

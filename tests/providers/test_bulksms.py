@@ -215,9 +215,6 @@ def test_an_unreadable_type_is_not_echoed() -> None:
     ("status", "body", "reason"),
     [
         (200, b"\r\n", Reason.PARSE),
-        (200, "<html><body>Maintenance</body></html>", Reason.PARSE),
-        (401, "Unauthorized", Reason.AUTH),
-        (429, {"message": "Too Many Requests"}, Reason.RATE_LIMITED),
         (500, profile(), Reason.HTTP),  # a balance under a failed status is not trusted
         (200, "0|2101.15", Reason.PARSE),  # the legacy EAPI's text answer
         (200, [], Reason.PARSE),

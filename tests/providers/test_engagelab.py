@@ -170,12 +170,6 @@ def test_error_message_names_the_code() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
-        (200, b"   ", Reason.PARSE),
-        (200, "<html>maintenance</html>", Reason.PARSE),
-        (503, "<html><body>Service Unavailable</body></html>", Reason.HTTP),
-        (401, "Unauthorized", Reason.AUTH),
-        (429, {"message": "Too Many Requests"}, Reason.RATE_LIMITED),
-        (401, {"message": "Unauthorized"}, Reason.AUTH),
         (200, [], Reason.PARSE),
         (200, "12.5", Reason.PARSE),
         (200, {}, Reason.PARSE),

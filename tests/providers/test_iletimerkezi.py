@@ -64,8 +64,6 @@ def test_documented_errors(status: int, code: object, reason: Reason) -> None:
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
-        (200, "<html>maintenance</html>", Reason.PARSE),
-        (401, "Unauthorized", Reason.AUTH),
         (200, [], Reason.PARSE),
         (200, {"response": {"status": {"code": 200}}}, Reason.PARSE),  # no balance
         (200, ok(None, 5), Reason.PARSE),

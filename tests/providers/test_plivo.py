@@ -187,10 +187,8 @@ def test_a_null_error_is_no_error() -> None:
     ("status", "body", "reason"),
     [
         (200, b"  ", Reason.PARSE),
-        (200, "<html>maintenance</html>", Reason.PARSE),
         (401, "Could not verify your access level for that URL.", Reason.AUTH),
         (403, "<html>Forbidden</html>", Reason.AUTH),
-        (429, {"message": "Too Many Requests"}, Reason.RATE_LIMITED),
         (500, details(), Reason.HTTP),  # a balance under a failed status is not trusted
         (200, [], Reason.PARSE),
         (200, '"1.80900"', Reason.PARSE),

@@ -50,20 +50,25 @@ def test_every_provider_is_covered() -> None:
     assert {"seven", "smscru", "smsru", "semaphore", "termii"} <= set(DEFINITIONS)
 
 
+PAGES = [HTML_502, "<html><body>Maintenance</body></html>", "<html>maintenance</html>"]
+
+
 @pytest.mark.parametrize("provider_id", BUILT_IN)
 @pytest.mark.parametrize(("status", "reason"), [(502, Reason.HTTP), (200, Reason.PARSE)])
 def test_an_html_error_page(provider_id: str, status: int, reason: Reason) -> None:
     provider = provider_of(provider_id)
-    for content_type in ("text/html; charset=utf-8", "application/json"):
-        with pytest.raises(ProviderError) as caught:
-            provider.parse_response(response(status, HTML_502, content_type))
-        assert caught.value.reason is reason, caught.value.message
+    for page in PAGES:
+        for content_type in ("text/html; charset=utf-8", "application/json"):
+            with pytest.raises(ProviderError) as caught:
+                provider.parse_response(response(status, page, content_type))
+            assert caught.value.reason is reason, caught.value.message
 
 
 @pytest.mark.parametrize("provider_id", BUILT_IN)
 def test_an_empty_body_is_parse(provider_id: str) -> None:
-    assert_fails(provider_of(provider_id), 200, "", Reason.PARSE)
-    assert_fails(provider_of(provider_id), 200, "  \n", Reason.PARSE)
+    provider = provider_of(provider_id)
+    for body in ("", " ", "\n", "  \n", "   "):
+        assert_fails(provider, 200, body, Reason.PARSE)
 
 
 @pytest.mark.parametrize("provider_id", DEFINITIONS)
@@ -87,7 +92,24 @@ def test_a_text_answer_under_http_200_is_the_providers_message(provider_id: str)
     ],
 )
 def test_a_status_that_speaks_for_itself(provider_id: str, status: int, reason: Reason) -> None:
-    assert_fails(provider_of(provider_id), status, "", reason)
+    provider = provider_of(provider_id)
+    for body in ("", "Unauthorized", "Forbidden", "<html><body>Service Unavailable</body></html>"):
+        for content_type in ("application/json", "text/plain", "text/html"):
+            with pytest.raises(ProviderError) as caught:
+                provider.parse_response(response(status, body, content_type))
+            assert caught.value.reason is reason, caught.value.message
+
+
+@pytest.mark.parametrize("provider_id", BUILT_IN)
+@pytest.mark.parametrize(
+    ("status", "reason"), [(401, Reason.AUTH), (403, Reason.AUTH), (429, Reason.RATE_LIMITED)]
+)
+def test_a_json_message_under_an_auth_or_rate_limit_status(
+    provider_id: str, status: int, reason: Reason
+) -> None:
+    provider = provider_of(provider_id)
+    for message in ("Unauthorized", "Forbidden", "Too Many Requests"):
+        assert_fails(provider, status, {"message": message}, reason)
 
 
 def closed_port() -> int:

@@ -51,7 +51,6 @@ def test_credits_as_number_or_string(raw: object, messages: float) -> None:
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
-        (401, "Unauthorized", Reason.AUTH),
         (401, {"message": "Unauthenticated."}, Reason.AUTH),
         (403, {"apikey": ["The selected apikey is invalid."]}, Reason.AUTH),
         (422, {"apikey": ["The apikey field is required."]}, Reason.HTTP),

@@ -185,12 +185,6 @@ def test_an_error_wins_over_points() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
-        (200, b"  \n", Reason.PARSE),
-        (200, "<html>maintenance</html>", Reason.PARSE),
-        (503, "<html><body>Service Unavailable</body></html>", Reason.HTTP),
-        (401, "Unauthorized", Reason.AUTH),
-        (403, {"message": "Forbidden"}, Reason.AUTH),
-        (429, {"message": "Too Many Requests"}, Reason.RATE_LIMITED),
         (500, profile(100), Reason.HTTP),  # points under a failed status are not trusted
         (200, [], Reason.PARSE),
         (200, "1500.25", Reason.PARSE),

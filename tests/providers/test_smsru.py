@@ -84,7 +84,6 @@ def test_a_provider_error_does_not_repeat_the_provider_text() -> None:
         (200, "100\n1000.00", Reason.PARSE),  # the text mode, not asked for
         (200, "<html>Технические работы</html>", Reason.PARSE),
         (503, {"status": "OK", "balance": 1}, Reason.HTTP),
-        (403, "Forbidden", Reason.AUTH),
     ],
 )
 def test_malformed_answers(status: int, body: object, reason: Reason) -> None:

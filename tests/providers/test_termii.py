@@ -59,8 +59,6 @@ def test_balance_as_a_string(raw: object, amount: float) -> None:
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
-        (401, {"message": "Unauthorized"}, Reason.AUTH),
-        (401, "Unauthorized", Reason.AUTH),
         (400, {"message": "api_key is required"}, Reason.HTTP),
         (422, {"message": "invalid"}, Reason.HTTP),
         (200, {"message": "Unauthorized"}, Reason.PARSE),
