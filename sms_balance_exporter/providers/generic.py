@@ -519,8 +519,17 @@ class Condition(_Section):
     field: JsonPath | None = None
     body: bool = False
     equals: Scalar = None
-    one_of: tuple[Scalar, ...] | None = Field(default=None, alias="in", min_length=1)
+    one_of: tuple[Scalar, ...] | None = Field(default=None, alias="in")
     present: bool | None = None
+
+    @field_validator("one_of", mode="before")
+    @classmethod
+    def _a_list_of_values(cls, values: Any) -> Any:
+        if not isinstance(values, list | tuple) or not values:
+            raise ValueError("must be a non-empty list of values, e.g. [900, 902]")
+        if any(isinstance(value, list | tuple | dict) for value in values):
+            raise ValueError("must list single values (strings, numbers, booleans or null)")
+        return values
 
     @field_validator("body")
     @classmethod

@@ -88,8 +88,15 @@ def problems(**fields: Any) -> list[str]:
             "'present' is for a 'field' (the body is always there)",
         ),
         ({"auth_failure": {"in": [900]}}, "'in' needs 'field' (the path of the value"),
-        ({"auth_failure": {"field": "code", "in": []}}, "field 'auth_failure.in': "),
-        ({"auth_failure": {"field": "code", "in": 900}}, "field 'auth_failure.in': "),
+        (
+            {"auth_failure": {"field": "code", "in": []}},
+            "field 'auth_failure.in': must be a non-empty list of values, e.g. [900, 902]",
+        ),
+        ({"auth_failure": {"field": "code", "in": 900}}, "'auth_failure.in': must be a non-empty"),
+        (
+            {"auth_failure": {"field": "code", "in": [[900]]}},
+            "field 'auth_failure.in': must list single values (strings, numbers, booleans",
+        ),
         ({"provider_error": {"present": True}}, "'present' needs 'field'"),
         (
             {"response": {"format": "text"}, "provider_error": {"body": True, "equals": "ERR"}},
