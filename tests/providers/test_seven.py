@@ -80,10 +80,7 @@ def test_a_code_as_text_plain_is_read_as_a_code() -> None:
         (200, {"amount": 1, "currency": ""}, Reason.PARSE),
         (200, {"error": 900}, Reason.PARSE),  # a code inside an object is not the bare code
         (200, [900], Reason.PARSE),
-        (500, "", Reason.HTTP),
         (500, "700", Reason.PROVIDER),  # the code says more than the status
-        (401, "", Reason.AUTH),
-        (429, "", Reason.RATE_LIMITED),
     ],
 )
 def test_malformed_and_other_answers(status: int, body: object, reason: Reason) -> None:

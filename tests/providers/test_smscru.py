@@ -93,7 +93,6 @@ def test_a_provider_error_does_not_repeat_the_provider_text() -> None:
         (200, "84.75", Reason.PARSE),  # the plain-text form (fmt=0), not asked for
         (200, "<balance>84.75</balance>", Reason.PARSE),  # the XML form (fmt=2)
         (503, {"balance": "1", "currency": "RUB"}, Reason.HTTP),
-        (429, "", Reason.RATE_LIMITED),
     ],
 )
 def test_malformed_answers(status: int, body: object, reason: Reason) -> None:
