@@ -6,8 +6,8 @@ or `base_url_required: true` where every account has its own), the fields an acc
 `credentials` (secrets, each also as `X_file`), `optional_credentials` (secrets that may be
 left out) and `parameters` (non-secret, with defaults the account may override) — and the
 API in the generic provider's sections (`request`, `response`, `auth`, `success`,
-`auth_failure`, `rate_limited`, `balance`), whose `{placeholders}` name those fields;
-`notes` says what the sources leave open.
+`auth_failure`, `rate_limited`, `provider_error`, `balance`), whose `{placeholders}` name
+those fields; `notes` says what the sources leave open.
 
 Each definition becomes a provider class, so `provider: <id>` plus its credentials is a whole
 account, validated by `check` like any other; the API sections are the definition's, not the
@@ -90,6 +90,7 @@ class Definition(_Section):
     success: Any = None
     auth_failure: Any = None
     rate_limited: Any = None
+    provider_error: Any = None
     balance: Any = None
     login: Any = None
 
@@ -129,7 +130,8 @@ class DefinedProvider(Provider):
 
     spec: ClassVar[ApiSpec]
     definition: ClassVar[Definition]
-    login: ClassVar[LoginSpec | None] = None
+    # Not `login`: that is a field name an account may need (SMSC.ru's login).
+    login_step: ClassVar[LoginSpec | None] = None
     login_spec: ClassVar[ApiSpec | None] = None  # the login call, as the engine builds it
     _tokens: TokenCache = PrivateAttr(default_factory=TokenCache)
 
@@ -152,7 +154,7 @@ class DefinedProvider(Provider):
     def fetch_balance(self, base_url: str, perform: Perform) -> Balance:
         """With a login step: the kept tokens, or new ones; a 401 with kept tokens fetches
         new ones and asks once more."""
-        if self.login is None:
+        if self.login_step is None:
             return super().fetch_balance(base_url, perform)
         tokens, fresh = self._tokens.current(), False
         if tokens is None:
@@ -168,11 +170,11 @@ class DefinedProvider(Provider):
         return self.parse_response(response)
 
     def _log_in(self, base_url: str, perform: Perform) -> dict[str, str]:
-        assert self.login is not None and self.login_spec is not None
+        assert self.login_step is not None and self.login_spec is not None
         values = self._values()
-        url = self.login.login_base_url(base_url, values)
+        url = self.login_step.login_base_url(base_url, values)
         response = perform(self.login_spec.build_request(url, values))
-        tokens, lifetime = self.login.read(response)
+        tokens, lifetime = self.login_step.read(response)
         self._tokens.store(tokens, lifetime)
         return tokens
 
@@ -207,7 +209,7 @@ def load(name: str, text: str) -> type[DefinedProvider]:
     if problems:
         raise DefinitionError(f"definition {name}: " + "; ".join(problems))
     provider = _provider_class(definition, spec)
-    provider.login, provider.login_spec = login, login_spec
+    provider.login_step, provider.login_spec = login, login_spec
     return provider
 
 
@@ -263,7 +265,7 @@ def _field_problems(
                 f"field {where!r} uses the optional {{{name}}}: optional fields may appear "
                 "only in request headers, query and form entries (left out when not set)"
             )
-    problems += spec.header_clashes()
+    problems += spec.header_clashes() + spec.condition_problems()
     problems += login_spec.header_clashes() if login_spec else []
     problems += [
         f"field {name!r} is declared but nothing uses it" for name in names if name not in used

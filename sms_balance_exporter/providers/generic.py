@@ -18,7 +18,9 @@ Config (every key but `base_url` and `balance` is optional)::
         name: X-Api-Key
         value: "{api_key}"
       success: {status: 200, field: status, equals: ok}   # default: any HTTP 2xx
-      auth_failure: {field: error.code, equals: 401}     # HTTP 401/403 are always auth
+      auth_failure: {field: error.code, in: [401, 403]}  # HTTP 401/403 are always auth
+      rate_limited: {field: error.code, equals: 30}      # HTTP 429 always is
+      provider_error: {field: error, present: true}      # or {body: true, in: [500, 700]}
       balance:
         amount: data.balance                    # paths: keys, list indices, list selectors:
         currency: data.currency                 #   data.items[0].value, plan[type=sms].credits
@@ -31,7 +33,11 @@ Config (every key but `base_url` and `balance` is optional)::
 percent-encoded in the path. An unknown placeholder, one naming an unset credential, a credential
 nothing uses, a malformed path or a `balance` without `amount` or `messages` is a config error.
 
-Reasons: `auth_failure` met is `auth`. Otherwise, when `success` is not met: an HTTP status
+A condition's test reads a `field` or, with `body: true`, the whole JSON body; it `equals`
+a value, is `in` a list, or (a field) is `present: true`/`false`.
+
+Reasons: `auth_failure` met is `auth`, `rate_limited` `rate_limited`, `provider_error`
+`provider` (in that order). Otherwise, when `success` is not met: an HTTP status
 that says something on its own decides (401/403 `auth`, 429 `rate_limited`, other non-2xx
 `http`), else it is `provider`. A body that is not JSON, or lacks a field the success condition
 or the balance is read from, is `parse`; numbers may be JSON numbers or numeric strings.
@@ -504,54 +510,130 @@ class AuthSpec(_Section):
 
 
 class Condition(_Section):
-    """`success` / `auth_failure`: an HTTP status (or list) and/or a body field's value."""
+    """`success`, `auth_failure`, `rate_limited`, `provider_error`: an HTTP status (or list)
+    and/or a test of the body. The test reads a `field` (a path) or, with `body: true`, the
+    whole JSON body (seven.io answers a bare code such as `900`); it `equals` a value, is `in`
+    a list of values, or (a field only) is `present` (true) or missing (false)."""
 
     status: Statuses | None = None
     field: JsonPath | None = None
+    body: bool = False
     equals: Scalar = None
+    one_of: tuple[Scalar, ...] | None = Field(default=None, alias="in")
+    present: bool | None = None
+
+    @field_validator("one_of", mode="before")
+    @classmethod
+    def _a_list_of_values(cls, values: Any) -> Any:
+        if not isinstance(values, list | tuple) or not values:
+            raise ValueError("must be a non-empty list of values, e.g. [900, 902]")
+        if any(isinstance(value, list | tuple | dict) for value in values):
+            raise ValueError("must list single values (strings, numbers, booleans or null)")
+        return values
+
+    @field_validator("body")
+    @classmethod
+    def _body_is_true(cls, body: bool) -> bool:
+        if not body:
+            raise ValueError("must be true (the test reads the whole body), or left out")
+        return body
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
-        has_equals = "equals" in self.model_fields_set
-        if self.field is not None and not has_equals:
-            raise ValueError("'field' needs 'equals' (the value the field must have)")
-        if self.field is None and has_equals:
-            raise ValueError("'equals' needs 'field' (the path of the value to compare)")
-        if self.status is None and self.field is None:
-            raise ValueError("set 'status', or 'field' and 'equals', or both")
+        tests = [name for name in ("equals", "one_of", "present") if name in self.model_fields_set]
+        if self.field is not None and self.body:
+            raise ValueError("set 'field' (a path) or 'body: true' (the whole body), not both")
+        if self.field is not None and not tests:
+            raise ValueError(
+                "'field' needs 'equals' (the value the field must have), 'in' (a list of "
+                "values) or 'present' (true or false)"
+            )
+        if self.body and not tests:
+            raise ValueError("'body' needs 'equals' (the value the body must be) or 'in'")
+        if len(tests) > 1:
+            raise ValueError("set one of 'equals', 'in' and 'present', not several")
+        if self.body and self.present is not None:
+            raise ValueError("'present' is for a 'field' (the body is always there)")
+        if tests and self.field is None and not self.body:
+            shown = "in" if tests[0] == "one_of" else tests[0]
+            raise ValueError(
+                f"{shown!r} needs 'field' (the path of the value to compare) or 'body: true'"
+            )
+        if self.status is None and not tests:
+            raise ValueError(
+                "set 'status', or a test ('field' or 'body: true', with 'equals', 'in' or "
+                "'present'), or both"
+            )
         return self
 
+    def tests_body(self) -> bool:
+        """Whether the condition reads the body (a field or the whole of it)."""
+        return self.field is not None or self.body
+
     def check_field(self, body: Any) -> None:
-        """Raise unless the body meets the field condition: `parse` when the field cannot be
-        read as a value, `provider` when it holds another one."""
-        if self.field is None:
+        """Raise unless the body meets the condition's test: `parse` when the value cannot be
+        read, `provider` when it is another one (or a field's presence is not as asked)."""
+        if not self.tests_body():
             return
         if body is _NOT_JSON:
             raise ProviderError(Reason.PARSE, "body could not be read")
-        found = self.field.resolve(body)
-        if isinstance(found, dict | list):
-            raise ProviderError(Reason.PARSE, f"field {self.field.text!r} is not a single value")
-        if not same(found, self.equals):
+        where = self._where()
+        if self.present is not None:
+            if self._field_present(body) != self.present:
+                state = "missing" if self.present else "present"
+                message = f"success condition not met: {where} is {state}"
+                raise ProviderError(Reason.PROVIDER, message)
+            return
+        if not self._matches(body):
             raise ProviderError(
-                Reason.PROVIDER,
-                f"success condition not met: field {self.field.text!r} is not "
-                f"{_shown(self.equals)}",
+                Reason.PROVIDER, f"success condition not met: {where} is not {self._expected()}"
             )
 
     def met_by(self, body: Any) -> bool:
-        """Whether the body meets the field condition (an unreadable field does not)."""
+        """Whether the body meets the test (an unreadable value does not)."""
         try:
             self.check_field(body)
         except ProviderError:
             return False
         return True
 
-    def describe(self, http_status: int) -> str:
-        """What a met condition saw, for a message."""
+    def describe(self, http_status: int, body: Any) -> str:
+        """What a met condition saw, for a message: only configured values, never the body's
+        own text (which may quote a credential)."""
         seen = [f"HTTP {http_status}"] if self.status is not None else []
-        if self.field is not None:
-            seen.append(f"field {self.field.text!r} is {_shown(self.equals)}")
+        if self.present is not None:
+            seen.append(f"{self._where()} is {'present' if self.present else 'missing'}")
+        elif self.tests_body():
+            matches = self._matches(body)
+            seen.append(f"{self._where()} is {_shown(matches[0] if matches else self.equals)}")
         return " and ".join(seen)
+
+    def _where(self) -> str:
+        return "the body" if self.field is None else f"field {self.field.text!r}"
+
+    def _values(self) -> tuple[Scalar, ...]:
+        return self.one_of if self.one_of is not None else (self.equals,)
+
+    def _expected(self) -> str:
+        if self.one_of is None:
+            return _shown(self.equals)
+        return "one of " + ", ".join(_shown(value) for value in self.one_of)
+
+    def _matches(self, body: Any) -> list[Scalar]:
+        """The configured values the tested value equals (none: not met); a `parse` error if
+        it cannot be read as one value."""
+        found = body if self.field is None else self.field.resolve(body)
+        if isinstance(found, dict | list):
+            raise ProviderError(Reason.PARSE, f"{self._where()} is not a single value")
+        return [value for value in self._values() if same(found, value)]
+
+    def _field_present(self, body: Any) -> bool:
+        assert self.field is not None
+        try:
+            self.field.resolve(body)
+        except ProviderError:
+            return False
+        return True
 
 
 class BalanceSpec(_Section):
@@ -660,6 +742,7 @@ class ApiSpec(_Section):
     success: Condition | None = None
     auth_failure: Condition | None = None
     rate_limited: Condition | None = None
+    provider_error: Condition | None = None
     balance: BalanceSpec
 
     def templates(self) -> Iterator[tuple[str, str]]:
@@ -695,6 +778,19 @@ class ApiSpec(_Section):
             if header.lower() in self.auth.header_names()
         ]
 
+    def condition_problems(self) -> list[str]:
+        """Problems: whole-body conditions where the body is not read as JSON."""
+        if self.response.format == "json":
+            return []
+        conditions = {name: getattr(self, name) for name in _CONDITIONS}
+        return [
+            f"field '{name}.body': a whole-body test needs response format 'json' (the "
+            f"{self.response.format} body is a document: compare a field"
+            + (", e.g. 'text')" if self.response.format == "text" else ")")
+            for name, condition in conditions.items()
+            if condition is not None and condition.body
+        ]
+
     def build_request(self, base_url: str, values: Mapping[str, str]) -> HttpRequest:
         """The request with `values` filled in. A header or query entry using a value that
         is not set (an optional one) is left out; everything else was checked at load."""
@@ -724,13 +820,15 @@ class ApiSpec(_Section):
         for condition, reason, what in (
             (self.auth_failure, Reason.AUTH, "auth failure"),
             (self.rate_limited, Reason.RATE_LIMITED, "rate limit"),
+            (self.provider_error, Reason.PROVIDER, "provider error"),
         ):
             if (
                 condition is not None
                 and _status_in(status, condition.status, any_by_default=True)
                 and condition.met_by(body)
             ):
-                raise ProviderError(reason, f"{what} condition met ({condition.describe(status)})")
+                seen = condition.describe(status, body)
+                raise ProviderError(reason, f"{what} condition met ({seen})")
         success = self.success
         if not _status_in(status, success.status if success else None, any_by_default=False):
             by_status = status_error(status)
@@ -760,6 +858,9 @@ class ApiSpec(_Section):
         if self.response.format == "text":
             return self.response.pattern is not None and "value" not in body
         return body is _NOT_JSON
+
+
+_CONDITIONS = ("success", "auth_failure", "rate_limited", "provider_error")
 
 
 class _EveryName(Collection[str]):
@@ -812,6 +913,7 @@ class Generic(Provider):
     success: Condition | None = None
     auth_failure: Condition | None = None
     rate_limited: Condition | None = None
+    provider_error: Condition | None = None
     response: ResponseSpec = Field(default_factory=ResponseSpec)
     balance: BalanceSpec
 
@@ -832,7 +934,7 @@ class Generic(Provider):
                     f"field {where!r} uses {{{name}}}, but {name!r} is not set "
                     f"(set {name} or {name}_file)"
                 )
-        problems += spec.header_clashes()
+        problems += spec.header_clashes() + spec.condition_problems()
         used = {name for _, name in spec.uses()}
         for name in CREDENTIALS:
             # A credential nothing sends is a mistake in the request, not a harmless extra.

@@ -11,7 +11,7 @@ from sms_balance_exporter.simulator import Simulator
 from sms_balance_exporter.simulator.elks46 import Elks46Twin
 from tests.providers.defined import config_problems, defined, request_of
 from tests.providers.loopback import fetch
-from tests.providers.wire import HTML_502, assert_fails, parse, response
+from tests.providers.wire import assert_fails, parse, response
 
 USER = "u2c7b8f3e0a1d"
 PASSWORD = "C0FFEE-46elks-secret"
@@ -62,8 +62,6 @@ def test_balance_as_a_string_zero_or_negative(raw: object, amount: float) -> Non
         (200, '{"id": "u1", "currency": "SEK"}', "application/json", Reason.PARSE),
         (200, '{"balance": 100, "currency": ""}', "application/json", Reason.PARSE),
         (200, '{"balance": {"sek": 1}, "currency": "SEK"}', "application/json", Reason.PARSE),
-        (502, HTML_502, "text/html", Reason.HTTP),
-        (200, HTML_502, "text/html", Reason.PARSE),
         (429, "", "text/plain", Reason.RATE_LIMITED),
     ],
 )

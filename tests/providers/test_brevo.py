@@ -13,7 +13,7 @@ from sms_balance_exporter.providers import Balance, Reason
 from sms_balance_exporter.simulator import Simulator
 from sms_balance_exporter.simulator.brevo import BrevoTwin
 from tests.providers.defined import config_problems, defined, request_of
-from tests.providers.wire import HTML_502, assert_fails, parse
+from tests.providers.wire import assert_fails, parse
 
 KEY = "xkeysib-0123456789abcdef-Brevo9"
 PROVIDER = defined("brevo", api_key=KEY)
@@ -99,14 +99,6 @@ def test_documented_errors(status: int, body: object, reason: Reason) -> None:
 )
 def test_malformed_answers_are_parse_errors(status: int, body: object) -> None:
     assert_fails(PROVIDER, status, body, Reason.PARSE)
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "reason"),
-    [(502, HTML_502, Reason.HTTP), (503, "", Reason.HTTP), (401, "", Reason.AUTH)],
-)
-def test_html_and_empty_error_pages(status: int, body: object, reason: Reason) -> None:
-    assert_fails(PROVIDER, status, body, reason)
 
 
 # ---- against the simulator twin, over loopback --------------------------------------------

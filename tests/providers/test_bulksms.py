@@ -15,7 +15,7 @@ from sms_balance_exporter.providers.bulksms import BulkSMS
 from sms_balance_exporter.simulator.bulksms import BulkSMSTwin
 from sms_balance_exporter.simulator.core import SimAccount, Simulator
 from sms_balance_exporter.upstream import UpstreamClient
-from tests.providers.wire import HTML_502, assert_fails, parse, parse_error
+from tests.providers.wire import assert_fails, parse, parse_error
 
 USER = "bulk-user-name"
 PASSWORD = "bulk-pa55word"
@@ -214,16 +214,7 @@ def test_an_unreadable_type_is_not_echoed() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
-        (200, "", Reason.PARSE),
         (200, b"\r\n", Reason.PARSE),
-        (200, "<html><body>Maintenance</body></html>", Reason.PARSE),
-        (502, HTML_502, Reason.HTTP),
-        (503, "", Reason.HTTP),
-        (401, "", Reason.AUTH),
-        (401, "Unauthorized", Reason.AUTH),
-        (403, "", Reason.AUTH),
-        (429, "", Reason.RATE_LIMITED),
-        (429, {"message": "Too Many Requests"}, Reason.RATE_LIMITED),
         (500, profile(), Reason.HTTP),  # a balance under a failed status is not trusted
         (200, "0|2101.15", Reason.PARSE),  # the legacy EAPI's text answer
         (200, [], Reason.PARSE),

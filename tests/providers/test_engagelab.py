@@ -11,7 +11,7 @@ from sms_balance_exporter.providers.engagelab import EngageLab
 from sms_balance_exporter.simulator.core import SimAccount, Simulator
 from sms_balance_exporter.simulator.engagelab import EngageLabTwin
 from sms_balance_exporter.upstream import UpstreamClient
-from tests.providers.wire import HTML_502, assert_fails, parse, parse_error
+from tests.providers.wire import assert_fails, parse, parse_error
 
 PROVIDER = EngageLab(dev_key="d3v-key-value", dev_secret="d3v-secret-value")
 
@@ -170,17 +170,6 @@ def test_error_message_names_the_code() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
-        (200, "", Reason.PARSE),
-        (200, b"   ", Reason.PARSE),
-        (500, "", Reason.HTTP),
-        (200, "<html>maintenance</html>", Reason.PARSE),
-        (502, HTML_502, Reason.HTTP),
-        (503, "<html><body>Service Unavailable</body></html>", Reason.HTTP),
-        (401, "Unauthorized", Reason.AUTH),
-        (403, "", Reason.AUTH),
-        (429, "", Reason.RATE_LIMITED),
-        (429, {"message": "Too Many Requests"}, Reason.RATE_LIMITED),
-        (401, {"message": "Unauthorized"}, Reason.AUTH),
         (200, [], Reason.PARSE),
         (200, "12.5", Reason.PARSE),
         (200, {}, Reason.PARSE),

@@ -13,7 +13,7 @@ from sms_balance_exporter.simulator.core import SimResponse
 from sms_balance_exporter.simulator.esendex import EsendexTwin
 from tests.providers.defined import defined, request_of
 from tests.providers.loopback import fetch
-from tests.providers.wire import HTML_502, response
+from tests.providers.wire import response
 
 USER = "ops@example.com"
 PASSWORD = "esendex-Pa55word"
@@ -84,8 +84,6 @@ def test_without_a_namespace_and_with_a_declaration() -> None:
         ("<accounts><account>", 200, XML, Reason.PARSE),
         ('{"messagesremaining": 5}', 200, "application/json", Reason.PARSE),
         ("", 200, XML, Reason.PARSE),
-        (HTML_502, 502, "text/html", Reason.HTTP),
-        (HTML_502, 200, "text/html", Reason.PARSE),
     ],
 )
 def test_error_shapes(body: str, status: int, content_type: str, reason: Reason) -> None:

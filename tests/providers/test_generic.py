@@ -246,7 +246,10 @@ WHERE = "c.yml: accounts[0] (name 'acme')"
             "field 'success': 'field' needs 'equals' (the value the field must have)",
         ),
         ({"success": {"equals": "ok"}}, "field 'success': 'equals' needs 'field'"),
-        ({"auth_failure": {}}, "field 'auth_failure': set 'status', or 'field' and 'equals'"),
+        (
+            {"auth_failure": {}},
+            "field 'auth_failure': set 'status', or a test ('field' or 'body: true'",
+        ),
         ({"success": {"status": 99}}, "field 'success.status.0': must be at least 100"),
         ({"success": {"status": []}}, "field 'success.status': Value should have at least 1 item"),
         (

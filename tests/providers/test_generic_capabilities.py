@@ -72,6 +72,37 @@ def problems(**fields: Any) -> list[str]:
         ({"response": {"format": "text", "pattern": "("}}, "not a regular expression"),
         ({"response": {"format": "xml", "pattern": "x"}}, "'pattern' is for format 'text'"),
         ({"rate_limited": {"field": "code"}}, "'field' needs 'equals'"),
+        # whole-body tests, lists of values, presence
+        ({"auth_failure": {"body": False, "equals": 900}}, "field 'auth_failure.body': must be"),
+        ({"auth_failure": {"body": True}}, "'body' needs 'equals' (the value the body must be)"),
+        (
+            {"auth_failure": {"body": True, "field": "code", "equals": 1}},
+            "set 'field' (a path) or 'body: true' (the whole body), not both",
+        ),
+        (
+            {"auth_failure": {"field": "code", "equals": 1, "in": [2]}},
+            "set one of 'equals', 'in' and 'present', not several",
+        ),
+        (
+            {"auth_failure": {"body": True, "present": True}},
+            "'present' is for a 'field' (the body is always there)",
+        ),
+        ({"auth_failure": {"in": [900]}}, "'in' needs 'field' (the path of the value"),
+        (
+            {"auth_failure": {"field": "code", "in": []}},
+            "field 'auth_failure.in': must be a non-empty list of values, e.g. [900, 902]",
+        ),
+        ({"auth_failure": {"field": "code", "in": 900}}, "'auth_failure.in': must be a non-empty"),
+        (
+            {"auth_failure": {"field": "code", "in": [[900]]}},
+            "field 'auth_failure.in': must list single values (strings, numbers, booleans",
+        ),
+        ({"provider_error": {"present": True}}, "'present' needs 'field'"),
+        (
+            {"response": {"format": "text"}, "provider_error": {"body": True, "equals": "ERR"}},
+            "field 'provider_error.body': a whole-body test needs response format 'json' "
+            "(the text body is a document: compare a field, e.g. 'text')",
+        ),
     ],
 )
 def test_config_errors(fields: dict[str, Any], expected: str) -> None:
@@ -139,6 +170,113 @@ def test_a_rate_limit_condition_is_rate_limited() -> None:
     provider = load(rate_limited={"field": "error", "equals": 30}).provider
     assert_fails(provider, 200, {"error": "30"}, Reason.RATE_LIMITED)
     assert_fails(provider, 200, {"error": 31}, Reason.PARSE)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (900, Reason.AUTH),
+        ("903", Reason.AUTH),  # a code may come as a JSON string
+        (500, Reason.PROVIDER),
+        (123, Reason.PARSE),  # a bare number no condition names: not a balance either
+        ({"code": 900}, Reason.PARSE),  # an object is not the bare code
+    ],
+)
+def test_a_whole_body_condition_reads_a_bare_code(body: object, reason: Reason) -> None:
+    provider = load(
+        auth_failure={"body": True, "in": [900, 902, 903]},
+        provider_error={"body": True, "equals": 500},
+    ).provider
+    assert_fails(provider, 200, body, reason)
+    assert parse(provider, 200, {"balance": 7}).amount == 7.0
+
+
+def test_a_met_condition_names_the_configured_value_it_matched() -> None:
+    provider = load(auth_failure={"body": True, "in": [900, 902]}).provider
+    with pytest.raises(ProviderError) as caught:
+        provider.parse_response(response(200, "902"))
+    assert caught.value.message == "auth failure condition met (the body is 902)"
+
+
+def test_in_matches_any_of_its_values_by_value() -> None:
+    provider = load(
+        auth_failure={"field": "code", "in": [2, "denied"]},
+        success={"field": "state", "in": ["ok", "OK"]},
+    ).provider
+    assert_fails(provider, 200, {"code": "2"}, Reason.AUTH)
+    assert_fails(provider, 200, {"code": "denied"}, Reason.AUTH)
+    assert_fails(provider, 200, {"code": 3, "state": "bad"}, Reason.PROVIDER)
+    assert parse(provider, 200, {"code": 3, "state": "OK", "balance": 1}).amount == 1.0
+    message = "success condition not met: field 'state' is not one of 'ok', 'OK'"
+    with pytest.raises(ProviderError, match=message):
+        provider.parse_response(response(200, {"state": "bad"}))
+
+
+def test_a_present_field_is_a_provider_error_unless_an_earlier_condition_names_it() -> None:
+    provider = load(
+        auth_failure={"field": "error_code", "equals": 2},
+        rate_limited={"field": "error_code", "in": [4, 9]},
+        provider_error={"field": "error_code", "present": True},
+        balance={"amount": "balance", "currency": "currency"},
+    ).provider
+    assert_fails(provider, 200, {"error": "x", "error_code": 2}, Reason.AUTH)
+    assert_fails(provider, 200, {"error": "x", "error_code": 9}, Reason.RATE_LIMITED)
+    assert_fails(provider, 200, {"error": "x", "error_code": 1}, Reason.PROVIDER)
+    assert_fails(provider, 200, {"error_code": None}, Reason.PROVIDER)  # present, if null
+    assert_fails(provider, 200, {"balance": "1"}, Reason.PARSE)  # no error, no currency
+    assert_fails(provider, 200, [1], Reason.PARSE)  # not an object: no field is present
+    assert parse(provider, 200, {"balance": "1", "currency": "KZT"}).amount == 1.0
+
+
+def test_a_field_that_must_be_missing_for_success() -> None:
+    provider = load(success={"field": "error", "present": False}).provider
+    with pytest.raises(ProviderError, match="success condition not met: field 'error' is present"):
+        provider.parse_response(response(200, {"error": "nope", "balance": 1}))
+    assert parse(provider, 200, {"balance": 1}).amount == 1.0
+    assert_fails(provider, 200, "", Reason.PARSE)
+
+
+class CodeTwin(Twin):
+    """A made-up API that answers a bare code: 900 for a wrong key, 500 when out of service."""
+
+    provider_id = "generic"
+    endpoints = (("GET", "/balance"),)
+
+    def sample_account(self, name: str) -> SimAccount:
+        return SimAccount(name, "generic", {"api_key": KEY}, balance=5.0, drift_per_hour=0)
+
+    def credentials(self, request: SimRequest) -> dict[str, str] | None:
+        key = request.query.get("key")
+        return {"api_key": key} if key else None
+
+    def success(self, account: SimAccount) -> SimResponse:
+        return SimResponse(200, {"balance": account.current_balance()})
+
+    def auth_error(self) -> SimResponse:
+        return SimResponse(200, "900", "text/plain")
+
+    def provider_error(self) -> SimResponse:
+        return SimResponse(200, "500", "text/plain")
+
+
+def test_a_whole_body_code_over_loopback() -> None:
+    with Simulator([CodeTwin()], [CodeTwin().sample_account("code")]) as sim:
+
+        def fetch(key: str) -> Balance:
+            loaded = load(
+                base_url=sim.base_url("generic"),
+                api_key=key,
+                request={"path": "/balance", "query": {"key": "{api_key}"}},
+                auth_failure={"body": True, "in": [900, 902, 903]},
+                provider_error={"body": True, "in": [500, 700]},
+            )
+            return CLIENT.fetch_balance(loaded.provider, loaded.base_url, time.monotonic() + 5)
+
+        assert fetch(KEY) == Balance(amount=5.0, currency="EUR")
+        with pytest.raises(ProviderError) as caught:
+            fetch("wrong-key")
+    assert caught.value.reason is Reason.AUTH
+    assert "wrong-key" not in caught.value.message
 
 
 class CapTwin(Twin):

@@ -240,6 +240,14 @@ def with_changes(**changes: Any) -> str:
             with_changes(request={"path": "/v1/{user_name}", "headers": {"X-Api-Key": "k"}}),
             "field 'request.headers.X-Api-Key': auth type 'header' sets this header",
         ),
+        (
+            with_changes(response={"format": "xml"}, provider_error={"body": True, "in": [5]}),
+            "field 'provider_error.body': a whole-body test needs response format 'json'",
+        ),
+        (
+            with_changes(provider_error={"field": "error", "present": "maybe"}),
+            "field 'provider_error.present': Input should be a valid boolean",
+        ),
     ],
 )
 def test_a_bad_definition_is_refused_with_its_problem(text: str, expected: str) -> None:

@@ -11,7 +11,7 @@ from sms_balance_exporter.simulator import Simulator
 from sms_balance_exporter.simulator.msg91 import Msg91Twin
 from tests.providers.defined import config_problems, defined, request_of
 from tests.providers.loopback import fetch
-from tests.providers.wire import HTML_502, response
+from tests.providers.wire import response
 
 AUTHKEY = "335577AbCdEfGh0123456789"
 PROVIDER = defined("msg91", authkey=AUTHKEY)
@@ -61,8 +61,6 @@ def test_a_json_content_type_does_not_matter() -> None:
         (200, "", TEXT, Reason.PARSE),
         (200, "nan", TEXT, Reason.PARSE),
         (200, "1,234", TEXT, Reason.PARSE),  # a thousands separator or a decimal comma?
-        (200, HTML_502, "text/html", Reason.PARSE),
-        (502, HTML_502, "text/html", Reason.HTTP),
         (429, "Too many requests", TEXT, Reason.RATE_LIMITED),
     ],
 )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from sms_balance_exporter.providers.plivo import Plivo
 from sms_balance_exporter.simulator.core import Simulator
 from sms_balance_exporter.simulator.plivo import PlivoTwin
 from sms_balance_exporter.upstream import UpstreamClient
-from tests.providers.wire import HTML_502, assert_fails, parse, parse_error
+from tests.providers.wire import assert_fails, parse, parse_error
 
 AUTH_ID = "MAZTCXYJFKZJK3N2Q3YT"
 TOKEN = "OWY2ZjUyYzA3NTZlOTg0MTYxZjdiYzg4MDhkZjlj"
@@ -187,16 +186,9 @@ def test_a_null_error_is_no_error() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
-        (200, "", Reason.PARSE),
         (200, b"  ", Reason.PARSE),
-        (200, "<html>maintenance</html>", Reason.PARSE),
-        (502, HTML_502, Reason.HTTP),
-        (500, "", Reason.HTTP),
         (401, "Could not verify your access level for that URL.", Reason.AUTH),
-        (401, "", Reason.AUTH),
         (403, "<html>Forbidden</html>", Reason.AUTH),
-        (429, "", Reason.RATE_LIMITED),
-        (429, {"message": "Too Many Requests"}, Reason.RATE_LIMITED),
         (500, details(), Reason.HTTP),  # a balance under a failed status is not trusted
         (200, [], Reason.PARSE),
         (200, '"1.80900"', Reason.PARSE),
@@ -272,16 +264,3 @@ def test_twin_rejects_another_accounts_id_in_the_path(sim: Simulator) -> None:
     answer = requests.get(url, auth=(voice["auth_id"], voice["auth_token"]), timeout=5)
     assert answer.status_code == 401
     assert "error" in answer.json()
-
-
-def test_transport_errors_never_show_the_auth_id_from_the_path() -> None:
-    # Nothing listens on the port. urllib3 names the URL (with the auth ID) in its outer
-    # errors: whatever part of them reaches the message, the ID must not.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with pytest.raises(ProviderError) as caught:
-        UpstreamClient().fetch_balance(PROVIDER, f"http://127.0.0.1:{port}", time.monotonic() + 5)
-    assert caught.value.reason is Reason.CONNECTION
-    assert AUTH_ID not in str(caught.value)
-    assert TOKEN not in str(caught.value)

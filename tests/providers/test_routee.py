@@ -147,8 +147,6 @@ def test_a_failed_login(answer: HttpResponse, reason: Reason) -> None:
         (200, {"error": "invalid_token", "error_description": "x"}, Reason.AUTH),
         (403, {"code": "403000", "developerMessage": "Forbidden"}, Reason.AUTH),
         (400, {"code": "400001", "developerMessage": "Bad request"}, Reason.HTTP),
-        (502, HTML_502, Reason.HTTP),
-        (200, HTML_502, Reason.PARSE),
     ],
 )
 def test_balance_shapes(status: int, body: object, reason: Reason | None) -> None:

@@ -78,8 +78,6 @@ def test_a_failed_login(answer: HttpResponse, reason: Reason) -> None:
         (200, {"money": {"eur": 1}}, Reason.PARSE),
         (401, "User_key, Token or Session_key are invalid or not provided", Reason.AUTH),
         (400, "Other errors, details are in the body", Reason.HTTP),
-        (502, HTML_502, Reason.HTTP),
-        (200, HTML_502, Reason.PARSE),
     ],
 )
 def test_status_shapes(status: int, body: object, reason: Reason | None) -> None:

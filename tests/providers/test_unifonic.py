@@ -12,7 +12,7 @@ from sms_balance_exporter.simulator import Simulator
 from sms_balance_exporter.simulator.unifonic import UnifonicTwin
 from tests.providers.defined import config_problems, defined, request_of
 from tests.providers.loopback import fetch
-from tests.providers.wire import HTML_502, assert_fails, parse
+from tests.providers.wire import assert_fails, parse
 
 APP_SID = "Xy7AppSid+/=0123"
 PROVIDER = defined("unifonic", app_sid=APP_SID)
@@ -60,8 +60,6 @@ def test_balance_as_string_or_number(raw: object, amount: float) -> None:
         (200, ok(currency=""), Reason.PARSE),
         (200, ok(balance={"v": 1}), Reason.PARSE),
         (200, {"success": "true"}, Reason.PARSE),
-        (502, HTML_502, Reason.HTTP),
-        (200, HTML_502, Reason.PARSE),
     ],
 )
 def test_error_shapes(status: int, body: object, reason: Reason) -> None:
