@@ -237,8 +237,15 @@ class BalanceService:
             error = failure.with_traceback(None)
             error.__context__ = None
         except Exception:  # a bug must cost one account one scrape, not the exporter
-            log.exception("unexpected error querying account %s", account.name)
-            error = ProviderError(Reason.PARSE, "internal error while reading the answer")
+            # SPEC has no reason for the exporter's own faults; `parse` is the nearest (the
+            # answer could not be read), and the message says whose fault it is.
+            log.exception(
+                "exporter bug querying an account",
+                extra={"account": account.name, "provider": account.provider_id},
+            )
+            error = ProviderError(
+                Reason.PARSE, "exporter bug (not the provider's fault); see the exporter log"
+            )
         finished = time.monotonic()
         return QueryResult(balance, error, finished - started, finished)
 

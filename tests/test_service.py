@@ -1,30 +1,35 @@
 """The balance service: its memory (a failing account must not pile up results over time),
 and, against a fake transport whose calls answer when the test says so: shared in-flight
 queries, `min_interval`, Retry-After, the in-flight limits per credential, host and provider,
-reloads and timeouts counted once."""
+reloads, timeouts counted once, and a bug in a provider module."""
 
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import pytest
 
 from sms_balance_exporter.config import Account, LowBalance, config_from_data
+from sms_balance_exporter.logs import LogfmtFormatter, set_known_secrets
 from sms_balance_exporter.politeness import CREDENTIAL_CONCURRENCY, HOST_CONCURRENCY
 from sms_balance_exporter.providers import (
     Balance,
+    HttpRequest,
+    HttpResponse,
     Provider,
     ProviderError,
     Reason,
 )
 from sms_balance_exporter.providers.gateway360 import Gateway360
 from sms_balance_exporter.providers.iletimerkezi import Iletimerkezi
+from sms_balance_exporter.secret import Secret
 from sms_balance_exporter.service import AccountSnapshot, BalanceService
 from sms_balance_exporter.simulator import TWINS, Fault, simulator
 from sms_balance_exporter.upstream import UpstreamClient
@@ -362,6 +367,64 @@ def test_a_timeout_is_counted_by_the_scrape_reporting_it_and_only_once(
     assert wait_until(lambda: service.last_snapshots([a])[0] is not None)
     [last] = service.last_snapshots([a])
     assert last is not None and last.errors[Reason.TIMEOUT] == 1
+
+
+class _Buggy(Provider):
+    """A provider module with a bug: it reads a header that is not there."""
+
+    id: ClassVar[str] = "buggy"
+    default_base_url: ClassVar[str] = "https://buggy.example"
+    api_key: Secret
+
+    def build_request(self, base_url: str) -> HttpRequest:
+        return HttpRequest("GET", base_url)
+
+    def read_balance(self, response: HttpResponse) -> Balance:
+        # The bug's message even quotes the key: the log must not.
+        return Balance(amount=float(response.headers[f"x-{self.api_key.reveal()}"]))
+
+
+class _Steady(_Buggy):
+    id: ClassVar[str] = "steady"
+
+    def read_balance(self, response: HttpResponse) -> Balance:
+        return Balance(amount=float(response.body))
+
+
+class AnsweringUpstream:
+    """A fake transport that hands every provider the same answer to read."""
+
+    def fetch_balance(
+        self, provider: Provider, base_url: str, deadline: float, account: str = ""
+    ) -> Balance:
+        return provider.fetch_balance(base_url, lambda request: HttpResponse(200, {}, b"12"))
+
+
+def test_a_bug_in_a_provider_module_is_logged_and_blamed_on_the_exporter(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = "buggy-secret-key"
+    buggy = account("buggy", _Buggy(api_key=secret))
+    steady = account("steady", _Steady(api_key="steady-key"))
+    service = BalanceService(AnsweringUpstream())  # type: ignore[arg-type]
+    set_known_secrets([secret])
+    try:
+        with caplog.at_level(logging.ERROR, logger="sms_balance_exporter.service"):
+            failed, answered = service.query([buggy, steady])
+        assert answered.result.ok and answered.result.balance == Balance(amount=12.0)
+        assert failed.result.error is not None
+        assert failed.result.error.reason is Reason.PARSE
+        assert "exporter bug" in failed.result.error.message
+        assert "not the provider's fault" in failed.result.error.message
+        assert failed.errors == {Reason.PARSE: 1}
+        [record] = [r for r in caplog.records if r.exc_info]
+        assert record.levelno == logging.ERROR and record.account == "buggy"  # type: ignore[attr-defined]
+        line = LogfmtFormatter().format(record)
+        assert "Traceback" in line and "KeyError" in line and "read_balance" in line
+        assert secret not in line
+    finally:
+        set_known_secrets([])
+        service.shutdown()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
