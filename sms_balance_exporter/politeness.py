@@ -4,9 +4,9 @@ Provider rate limits are per credential far more often than per provider, so the
 
 - per credential (same provider, same host, same secret values: Gateway360 sub-accounts behind
   one parent key, or one key configured twice): `CREDENTIAL_CONCURRENCY`;
-- per host actually called (the account's `base_url`): `HOST_CONCURRENCY`, a cap a normal fleet
-  never meets, so distinct keys at one provider are not queued behind each other, and
-  `generic` accounts on different hosts never share a limit;
+- per provider and host actually called (the account's `base_url`): `HOST_CONCURRENCY`, a cap
+  a normal fleet never meets, so distinct keys at one provider are not queued behind each
+  other, and `generic` accounts on different hosts never share a limit;
 - per provider, only where the config's `provider_concurrency` sets one (per provider and host
   for providers where every account names its own host).
 
@@ -27,11 +27,11 @@ from sms_balance_exporter.config import Account
 # reseller's sub-accounts trickle in rather than burst, while a parent key's 100 sub-accounts
 # at 300 ms latency still answer within the default 10 s timeout (two would need 15 s).
 CREDENTIAL_CONCURRENCY = 4
-# Half the worker pool (128): one host never takes every worker, and a fleet of tens of keys
-# per provider never waits for it.
+# Half the worker pool (128): one provider's host never takes every worker, and a fleet of
+# tens of keys per provider never waits for it.
 HOST_CONCURRENCY = 64
 
-# ("credential", digest) | ("host", origin) | ("provider", provider id, origin or "")
+# ("credential", digest) | ("host", provider id, origin) | ("provider", provider id, origin or "")
 LimitKey = tuple[str, ...]
 Item = TypeVar("Item")
 
@@ -43,7 +43,7 @@ def limit_keys(account: Account) -> tuple[LimitKey, ...]:
     per_host = origin if account.provider.base_url_required else ""
     return (
         ("credential", _credential_digest(provider, origin, account.provider.secret_values())),
-        ("host", origin),
+        ("host", provider, origin),
         ("provider", provider, per_host),
     )
 

@@ -35,7 +35,11 @@ def test_accounts_share_a_credential_limit_by_provider_host_and_secrets() -> Non
     assert credential(other_host) != credential(parent)
     # One host and one provider for all of them but the proxied one.
     assert limit_keys(parent)[1:] == limit_keys(other_key)[1:]
-    assert limit_keys(other_host)[1] == ("host", "https://proxy.example:443")
+    # Another provider at the same host (a proxy, a simulator) counts apart.
+    ileti = account("ileti", Iletimerkezi(key="parent-key", hash="h"))
+    assert limit_keys(ileti)[1] != limit_keys(parent)[1]
+    assert credential(ileti) != credential(parent)
+    assert limit_keys(other_host)[1] == ("host", "gateway360", "https://proxy.example:443")
 
 
 def test_no_limit_key_holds_a_secret() -> None:
@@ -55,11 +59,11 @@ def test_generic_accounts_count_against_their_own_host() -> None:
     ]
     a, b = config_from_data({"accounts": entries}, "<test>", {}).accounts
     assert limit_keys(a)[1:] == (
-        ("host", "https://a.example:443"),
+        ("host", "generic", "https://a.example:443"),
         ("provider", "generic", "https://a.example:443"),
     )
     assert limit_keys(b)[1:] == (
-        ("host", "https://b.example:8443"),
+        ("host", "generic", "https://b.example:8443"),
         ("provider", "generic", "https://b.example:8443"),
     )
 
