@@ -37,7 +37,6 @@ from sms_balance_exporter.yamlfile import (
 MAX_TIMEOUT_SECONDS = 300.0
 # libyaml's safe loader where PyYAML was built with it: 8x faster on 1000 accounts.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-DEFAULT_PROVIDER_CONCURRENCY = 8
 
 
 def safe_load_yaml(text: str) -> Any:
@@ -82,10 +81,9 @@ class Account:
 class Config:
     path: str
     accounts: tuple[Account, ...]
-    # Balance queries in flight at once at one provider's API: "default" and per provider id.
-    provider_concurrency: Mapping[str, int] = field(
-        default_factory=lambda: {"default": DEFAULT_PROVIDER_CONCURRENCY}
-    )
+    # Balance queries in flight at once at one provider's API, where the user caps them:
+    # "default" and per provider id (the limits per credential and host apply anyway).
+    provider_concurrency: Mapping[str, int] = field(default_factory=dict)
     # Mistakes that still give a working config (`$VAR` without braces): `check` prints them,
     # `serve` logs them.
     warnings: tuple[str, ...] = ()
@@ -93,9 +91,10 @@ class Config:
     def account(self, name: str) -> Account | None:
         return next((a for a in self.accounts if a.name == name), None)
 
-    def concurrency_for(self, provider_id: str) -> int:
+    def concurrency_for(self, provider_id: str) -> int | None:
+        """The user's cap on `provider_id`'s queries in flight, or None where none is set."""
         limits = self.provider_concurrency
-        return limits.get(provider_id, limits.get("default", DEFAULT_PROVIDER_CONCURRENCY))
+        return limits.get(provider_id, limits.get("default"))
 
 
 # ---- schema of the parts every account shares ----------------------------------------------
@@ -357,7 +356,7 @@ class _Loader:
             return _Defaults()
 
     def _provider_concurrency(self, raw: Any) -> dict[str, int]:
-        limits = {"default": DEFAULT_PROVIDER_CONCURRENCY}
+        limits: dict[str, int] = {}
         if not isinstance(raw, dict):
             self.problem("provider_concurrency", "must map 'default' or provider ids to numbers")
             return limits

@@ -1,17 +1,19 @@
 """Balance queries for many accounts: concurrent, each within its deadline, one in-flight
 upstream request per account shared by overlapping scrapes, results younger than
-`min_interval` served from memory, and the per-account state the metrics report."""
+`min_interval` served from memory, in-flight limits per credential, host and (where the config
+sets one) provider, and the per-account state the metrics report."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sms_balance_exporter.config import DEFAULT_PROVIDER_CONCURRENCY, Account
+from sms_balance_exporter.config import Account
+from sms_balance_exporter.politeness import LimitKey, Slots, limit_keys
 from sms_balance_exporter.providers import Balance, ProviderError, Reason
 from sms_balance_exporter.upstream import UpstreamClient
 from sms_balance_exporter.workers import WorkerPool
@@ -40,6 +42,7 @@ class AccountState:
     """What the exporter remembers of one account between scrapes."""
 
     account: Account
+    limits: tuple[LimitKey, ...]  # the in-flight limits its queries count against
     last_result: QueryResult | None = None
     last_success_time: float | None = None  # unix time
     errors: Counter[Reason] = field(default_factory=Counter)
@@ -78,19 +81,17 @@ class BalanceService:
         self,
         client: UpstreamClient,
         max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
-        provider_limit: Callable[[str], int] = lambda provider: DEFAULT_PROVIDER_CONCURRENCY,
+        provider_limit: Callable[[str], int | None] = lambda provider: None,
     ) -> None:
         """`max_concurrency` bounds the queries in flight in all; `provider_limit(id)` those
-        at one provider's API (read on every query, so a reloaded config applies at once)."""
+        at one provider's API where the config caps it (see `politeness`)."""
         self._client = client
         self._pool = WorkerPool(max_concurrency, "balance-query")
-        self._provider_limit = provider_limit
         self._lock = threading.Lock()
         self._states: dict[str, AccountState] = {}
-        # Per provider: queries running, and queries waiting for one of them to end. Waiting
-        # queries hold no thread, so one crowded provider never delays another's queries.
-        self._running: Counter[str] = Counter()
-        self._waiting: dict[str, deque[tuple[AccountState, float]]] = defaultdict(deque)
+        # Waiting queries hold no thread, so one crowded credential or host never delays
+        # another's queries.
+        self._slots: Slots[tuple[AccountState, float]] = Slots(provider_limit)
 
     def query(
         self, accounts: Sequence[Account], scrape_deadline: float | None = None
@@ -168,7 +169,7 @@ class BalanceService:
         `scrape` waits for the account's query, started here unless one is under way."""
         state = self._states.get(account.name)
         if state is None or state.account != account:  # new, or changed by a reload
-            state = self._states[account.name] = AccountState(account)
+            state = self._states[account.name] = AccountState(account, limit_keys(account))
         if not state.flying:
             now = time.monotonic()
             cached = state.last_result
@@ -183,23 +184,19 @@ class BalanceService:
                 )
                 return state, QueryResult(None, error, 0.0, now)
             state.flying = True
-            provider = account.provider_id
-            if self._running[provider] < self._provider_limit(provider):
+            if self._slots.take_or_queue(state.limits, (state, deadline)):
                 self._start(state, deadline)
-            else:
-                self._waiting[provider].append((state, deadline))
         # Overlapping scrapes share one upstream request.
         state.waiters.append(scrape)
         scrape.remaining += 1
         return state, None
 
     def _start(self, state: AccountState, deadline: float) -> None:
-        self._running[state.account.provider_id] += 1
         self._pool.submit(lambda: self._fly(state, deadline))
 
     def _finish(self, state: AccountState, result: QueryResult) -> QueryResult | None:
-        """Record `result`, wake the scrapes waiting for it, start the provider's next;
-        return the result before it."""
+        """Record `result`, wake the scrapes waiting for it, start the queries its slots
+        were holding up; return the result before it."""
         previous = state.last_result
         state.last_result = result
         state.flying = False
@@ -216,12 +213,8 @@ class BalanceService:
             if scrape.remaining == 0:
                 scrape.done.notify()
         state.waiters.clear()
-        state.timeout_counted = False
-        provider = state.account.provider_id
-        self._running[provider] -= 1
-        waiting = self._waiting[provider]
-        while waiting and self._running[provider] < self._provider_limit(provider):
-            self._start(*waiting.popleft())
+        for waiting_state, deadline in self._slots.release(state.limits):
+            self._start(waiting_state, deadline)
         return previous
 
     # -- on a worker thread -------------------------------------------------------------------
@@ -244,8 +237,15 @@ class BalanceService:
             error = failure.with_traceback(None)
             error.__context__ = None
         except Exception:  # a bug must cost one account one scrape, not the exporter
-            log.exception("unexpected error querying account %s", account.name)
-            error = ProviderError(Reason.PARSE, "internal error while reading the answer")
+            # SPEC has no reason for the exporter's own faults; `parse` is the nearest (the
+            # answer could not be read), and the message says whose fault it is.
+            log.exception(
+                "exporter bug querying an account",
+                extra={"account": account.name, "provider": account.provider_id},
+            )
+            error = ProviderError(
+                Reason.PARSE, "exporter bug (not the provider's fault); see the exporter log"
+            )
         finished = time.monotonic()
         return QueryResult(balance, error, finished - started, finished)
 

@@ -175,7 +175,7 @@ def test_provider_concurrency(write_config: Write) -> None:
     config = load_config(path, {})
     assert config.concurrency_for("twilio") == 2
     assert config.concurrency_for("iletimerkezi") == 4
-    assert load_config(write_config({"accounts": [ILETI]}), {}).concurrency_for("x") == 8
+    assert load_config(write_config({"accounts": [ILETI]}), {}).concurrency_for("x") is None
 
 
 @pytest.mark.parametrize(
