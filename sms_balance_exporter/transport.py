@@ -39,6 +39,7 @@ from sms_balance_exporter.providers.base import HttpRequest, HttpResponse, Provi
 MAX_BODY_BYTES = 1024 * 1024  # a balance answer is a few hundred bytes
 USER_AGENT = f"sms-balance-exporter/{__version__}"
 _CHUNK_BYTES = 64 * 1024
+_TUNNEL_REFUSED = "Tunnel connection failed: "
 
 
 class Transport:
@@ -170,6 +171,9 @@ def _failure(error: Exception, host: str) -> ProviderError:
         text = f"TLS error ({cause.reason or 'handshake failed'})"
     elif isinstance(cause, socket.gaierror):
         text = "host name not resolved"
+    elif isinstance(cause, OSError) and str(cause).startswith(_TUNNEL_REFUSED):
+        # http.client's words for a CONNECT the proxy answered with an error status
+        text = f"tunnel refused ({str(cause).removeprefix(_TUNNEL_REFUSED)})"
     elif isinstance(cause, OSError) and cause.strerror:
         text = cause.strerror.lower()
     elif isinstance(error, requests.exceptions.ChunkedEncodingError):
@@ -188,6 +192,8 @@ def _innermost(error: BaseException) -> BaseException:
     seen = {id(error)}
     while True:
         inner = getattr(error, "reason", None)
+        if not isinstance(inner, BaseException):  # urllib3's ProxyError keeps it here
+            inner = getattr(error, "original_error", None)
         if not isinstance(inner, BaseException):
             inner = error.args[0] if error.args else None
         if not isinstance(inner, BaseException):
