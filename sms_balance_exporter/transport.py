@@ -37,6 +37,7 @@ from sms_balance_exporter import __version__
 from sms_balance_exporter.providers.base import HttpRequest, HttpResponse, ProviderError, Reason
 
 MAX_BODY_BYTES = 1024 * 1024  # a balance answer is a few hundred bytes
+POOL_SIZE = 128  # the balance service's worker threads (service.DEFAULT_MAX_CONCURRENCY)
 USER_AGENT = f"sms-balance-exporter/{__version__}"
 _CHUNK_BYTES = 64 * 1024
 _TUNNEL_REFUSED = "Tunnel connection failed: "
@@ -44,15 +45,14 @@ _TUNNEL_REFUSED = "Tunnel connection failed: "
 
 class Transport:
     """Performs provider calls. Thread-safe: the worker threads share one session and its
-    connection pools (`max_connections` to a host: one per worker).
+    connection pools (up to `POOL_SIZE` connections to a host: one per worker).
 
     TLS is verified against `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE` or certifi's bundle, and
     proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (credentials in the proxy URL
     included), all read once, when the transport is made.
     """
 
-    def __init__(self, max_body_bytes: int = MAX_BODY_BYTES, max_connections: int = 128) -> None:
-        self.max_body_bytes = max_body_bytes
+    def __init__(self) -> None:
         self._session = requests.Session()
         # The environment is read here, explicitly: trust_env would also read ~/.netrc.
         self._session.trust_env = False
@@ -61,7 +61,7 @@ class Transport:
         self._session.headers = requests.structures.CaseInsensitiveDict(
             {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
         )
-        adapter = _GuardedAdapter(_tls_context(), pool_maxsize=max_connections)
+        adapter = _GuardedAdapter(_tls_context(), pool_maxsize=POOL_SIZE)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         environment = urllib.request.getproxies_environment()
@@ -130,16 +130,16 @@ class Transport:
         )
 
     def _read_body(self, response: requests.Response) -> bytes:
-        """The body, decoded (gzip, deflate), refused past `max_body_bytes` of decoded bytes."""
+        """The body, decoded (gzip, deflate), refused past `MAX_BODY_BYTES` of decoded bytes."""
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_content(_CHUNK_BYTES):
             size += len(chunk)
-            if size > self.max_body_bytes:
+            if size > MAX_BODY_BYTES:
                 host = urlsplit(response.url).hostname or "?"
                 raise ProviderError(
                     Reason.PARSE,
-                    f"host {host}: response body larger than {self.max_body_bytes} bytes",
+                    f"host {host}: response body larger than {MAX_BODY_BYTES} bytes",
                 )
             chunks.append(chunk)
         return b"".join(chunks)
