@@ -106,6 +106,15 @@ class _Process:
     def threads(self) -> int:
         return int(self.ps.num_threads())
 
+    def connections_to(self, port: int) -> int:
+        """The process's open TCP sockets to `port` on loopback, whatever their state: a
+        call's socket counts until the process closes it."""
+        return sum(
+            1
+            for connection in self.ps.net_connections(kind="tcp")
+            if connection.raddr and connection.raddr.port == port
+        )
+
     def check_alive(self, what: str) -> None:
         if self.popen.poll() is not None:
             tail = self.log_path.read_text(errors="replace")[-2000:]
@@ -143,11 +152,13 @@ class SimulatorProcess(_Process):
         config: Path,
         log_path: Path,
         *,
-        timeout: float = 300.0,
-        min_interval: float = 0.0,
+        timeout: float | None = 300.0,
+        min_interval: float | None = 0.0,
         faults: dict[str, int] | None = None,
         hang_limit: float | None = None,
+        providers: tuple[str, ...] = (),
     ) -> None:
+        """`None` for `timeout` or `min_interval` leaves the exporter's default."""
         command = [
             sys.executable,
             str(BENCH_DIR / "simulator_process.py"),
@@ -157,11 +168,13 @@ class SimulatorProcess(_Process):
             str(latency),
             "--config",
             str(config),
-            "--timeout",
-            str(timeout),
-            "--min-interval",
-            str(min_interval),
         ]
+        if timeout is not None:
+            command += ["--timeout", str(timeout)]
+        if min_interval is not None:
+            command += ["--min-interval", str(min_interval)]
+        if providers:
+            command += ["--providers", ",".join(providers)]
         for fault, count in (faults or {}).items():
             command += ["--fault", f"{fault}={count}"]
         if hang_limit is not None:
@@ -176,6 +189,7 @@ class SimulatorProcess(_Process):
             raise
         self.url: str = info["url"]
         self.control_port: int = info["control_port"]
+        self.providers: int = info["providers"]  # how many the accounts are spread over
 
     def _first_line(self) -> str:
         assert self.popen.stdout is not None

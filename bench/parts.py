@@ -12,12 +12,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import BENCH_DIR, ExporterProcess, HttpResult, SimulatorProcess
+from harness import (
+    BENCH_DIR,
+    BenchError,
+    ExporterProcess,
+    HttpResult,
+    SimulatorProcess,
+    count_up,
+)
 from stats import summary
 
 MIB = 1024 * 1024
 OVERLAP_LATENCY = 0.3
-CACHE_MIN_INTERVAL = 3600.0
+# Issue #11: the five seed providers of the product's brief (shared/providers.md, Part A).
+SEED_PROVIDERS = ("iletimerkezi", "gateway360", "smsdev", "engagelab", "agiletelecom")
+SEED_LATENCY = 0.3
+STALL_DEADLINE = 2.0
+STALLED_ACCOUNT = "acct-0000"
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,6 @@ class Settings:
     overlap_accounts: int
     overlap_reps: int
     probe_accounts: int
-    cached_accounts: int
     load_seconds: float
     load_concurrency: int
     memory_sizes: tuple[int, ...]
@@ -40,6 +50,8 @@ class Settings:
     soak_scrapes: int
     soak_scrapers: int
     soak_warmup_rounds: int
+    seed_accounts: int  # spread evenly over SEED_PROVIDERS
+    stalled_reps: int
 
 
 FULL = Settings(
@@ -51,7 +63,6 @@ FULL = Settings(
     overlap_accounts=100,
     overlap_reps=5,
     probe_accounts=1000,
-    cached_accounts=100,
     load_seconds=10.0,
     load_concurrency=4,
     memory_sizes=(1, 100, 1000),
@@ -59,6 +70,8 @@ FULL = Settings(
     soak_scrapes=3000,
     soak_scrapers=8,
     soak_warmup_rounds=3,
+    seed_accounts=100,
+    stalled_reps=5,
 )
 
 QUICK = Settings(
@@ -70,7 +83,6 @@ QUICK = Settings(
     overlap_accounts=10,
     overlap_reps=1,
     probe_accounts=10,
-    cached_accounts=10,
     load_seconds=2.0,
     load_concurrency=4,
     memory_sizes=(1, 10),
@@ -78,6 +90,8 @@ QUICK = Settings(
     soak_scrapes=50,
     soak_scrapers=8,
     soak_warmup_rounds=1,
+    seed_accounts=10,
+    stalled_reps=1,
 )
 
 
@@ -148,6 +162,7 @@ def scrape_time(settings: Settings, ctx: Context) -> dict[str, Any]:
                 cells.append(
                     {
                         "accounts": n,
+                        "providers": sim.providers,
                         "latency_s": latency,
                         "ours": measured,
                         "serial": serial_result,
@@ -267,8 +282,7 @@ def _concurrent_scrapes(exporter: ExporterProcess, count: int, n: int) -> list[H
 
 
 def throughput(settings: Settings, ctx: Context) -> dict[str, Any]:
-    """/probe at L = 0 (each probe one upstream call) and /metrics served from the
-    min_interval cache, each driven by `load.py` in its own process."""
+    """/probe at L = 0 (each probe one upstream call), driven by `load.py` in its own process."""
     n = settings.probe_accounts
     config = ctx.config("probe")
     with (
@@ -279,23 +293,7 @@ def throughput(settings: Settings, ctx: Context) -> dict[str, Any]:
         ours.scrape(n)  # warm-up: the workers' connections
         probe = _load(ours, sim, settings, ["--probe-targets", str(n)])
     probe["accounts"] = n
-
-    n = settings.cached_accounts
-    config = ctx.config("cached")
-    with (
-        SimulatorProcess(
-            n, 0.0, config, ctx.log("cached-simulator"), min_interval=CACHE_MIN_INTERVAL
-        ) as sim,
-        ExporterProcess(config, ctx.log("cached-ours")) as ours,
-    ):
-        ours.wait_healthy()
-        ours.scrape(n)  # fills the cache
-        calls_before = sum(sim.request_counts().values())
-        cached = _load(ours, sim, settings, ["--path", "/metrics"])
-        cached["upstream_calls_during_load"] = sum(sim.request_counts().values()) - calls_before
-    cached["accounts"] = n
-    cached["min_interval_s"] = CACHE_MIN_INTERVAL
-    return {"probe": probe, "cached_metrics": cached}
+    return {"probe": probe}
 
 
 def _load(
@@ -362,3 +360,82 @@ def memory_startup(settings: Settings, ctx: Context) -> dict[str, Any]:
             }
         )
     return {"rows": rows, "reps": settings.startup_reps}
+
+
+# -- 7. the five seed providers ------------------------------------------------------------------
+
+
+def seed_providers(settings: Settings, ctx: Context) -> dict[str, Any]:
+    """N accounts spread evenly over the five seed providers at L = 300 ms, with the
+    exporter's default config (no timeout, min_interval or concurrency set)."""
+    n = settings.seed_accounts
+    config = ctx.config("seed")
+    with (
+        SimulatorProcess(
+            n,
+            SEED_LATENCY,
+            config,
+            ctx.log("seed-simulator"),
+            timeout=None,
+            min_interval=None,
+            providers=SEED_PROVIDERS,
+        ) as sim,
+        ExporterProcess(config, ctx.log("seed-ours")) as ours,
+    ):
+        ours.wait_healthy()
+        ours.scrape(n)  # warm-up: the workers' connections
+        measured = _measure(ours, sim, settings.reps, n)
+    if sim.providers != len(SEED_PROVIDERS):
+        raise BenchError(f"the accounts cover {sim.providers} providers, not the five seeds")
+    return {
+        "accounts": n,
+        "providers": list(SEED_PROVIDERS),
+        "latency_s": SEED_LATENCY,
+        "ours": measured,
+    }
+
+
+# -- 8. a stalled body frees its worker by the deadline -------------------------------------------
+
+
+def stalled_body(settings: Settings, ctx: Context) -> dict[str, Any]:
+    """One account whose provider sends its headers, then the body a byte every 0.5 s, under a
+    2 s timeout, probed `stalled_reps` times one after the other. Per probe: the answer time;
+    when the exporter closed its socket to the provider (polled from outside, so an upper
+    bound); its threads; and the upstream calls the probe made: one each means no query was
+    still in flight from the probe before (it would have been joined, not started again)."""
+    config = ctx.config("stalled")
+    rows = []
+    with (
+        SimulatorProcess(
+            1,
+            0.0,
+            config,
+            ctx.log("stalled-simulator"),
+            timeout=STALL_DEADLINE,
+            faults={"slow_body": 1},
+        ) as sim,
+        ExporterProcess(config, ctx.log("stalled-ours")) as ours,
+    ):
+        ours.wait_healthy()
+        provider_port = int(sim.url.rsplit(":", 1)[1].split("/")[0])
+        for _ in range(settings.stalled_reps):
+            calls_before = sim.request_counts()[STALLED_ACCOUNT]
+            started = time.monotonic()
+            answer = ours.get(f"/probe?target={STALLED_ACCOUNT}")
+            if answer.status != 200 or count_up(answer.body) != (0, 1):
+                raise BenchError(f"/probe answered {answer.status}, not the account down")
+            while ours.connections_to(provider_port):
+                if time.monotonic() - started > 10 * STALL_DEADLINE:
+                    raise BenchError("the stalled call's socket stayed open")
+                time.sleep(0.002)
+            closed = time.monotonic() - started
+            rows.append(
+                {
+                    "answer_s": answer.seconds,
+                    "socket_closed_s": closed,
+                    "threads": ours.threads(),
+                    "upstream_calls": sim.request_counts()[STALLED_ACCOUNT] - calls_before,
+                }
+            )
+    return {"deadline_s": STALL_DEADLINE, "rows": rows}

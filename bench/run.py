@@ -38,6 +38,8 @@ PARTS: dict[str, Callable[[parts.Settings, parts.Context], dict[str, Any]]] = {
     "throughput": parts.throughput,
     "memory_startup": parts.memory_startup,
     "soak": soak.run_soak,
+    "seed_providers": parts.seed_providers,
+    "stalled_body": parts.stalled_body,
 }
 
 
@@ -62,7 +64,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--serial-budget-s", type=float, help="longest serial scrape to measure, not compute"
     )
     overrides.add_argument("--probe-accounts", type=int)
-    overrides.add_argument("--cached-accounts", type=int)
+    overrides.add_argument("--seed-accounts", type=int)
+    overrides.add_argument("--stalled-reps", type=int)
     overrides.add_argument("--overlap-accounts", type=int)
     overrides.add_argument("--load-seconds", type=float)
     overrides.add_argument("--load-concurrency", type=int)

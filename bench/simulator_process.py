@@ -1,9 +1,9 @@
 """The simulator in a process of its own, for the benchmarks.
 
 Starts `sms_balance_exporter.simulator.simulator()` with `--accounts N` accounts (`acct-0000`,
-…) spread round-robin over every built-in provider twin, each answering after `--latency`
-seconds; writes the exporter's config for them to `--config`; prints one JSON line
-(`{"url", "control_port", "pid"}`) and serves until SIGTERM.
+…) spread round-robin over every built-in provider twin (or the `--providers` given), each
+answering after `--latency` seconds; writes the exporter's config for them to `--config`;
+prints one JSON line (`{"url", "control_port", "pid", "providers"}`) and serves until SIGTERM.
 
 A second small HTTP server on the control port belongs to the benchmark, not to the package's
 simulator: `GET /requests` answers `{account: requests received}`, `POST /latency?seconds=S`
@@ -28,9 +28,15 @@ import yaml
 from sms_balance_exporter.simulator import TWINS, Fault, SimAccount, Simulator, core, simulator
 
 
-def bench_accounts(count: int, latency: float, faults: list[tuple[Fault, int]]) -> list[SimAccount]:
-    """`count` sample accounts, round-robin over the twins; the first ones get `faults`."""
-    twins = [twin() for twin in TWINS.values()]
+def bench_accounts(
+    count: int, latency: float, faults: list[tuple[Fault, int]], providers: list[str]
+) -> list[SimAccount]:
+    """`count` sample accounts, round-robin over the twins of `providers` (all when empty);
+    the first ones get `faults`."""
+    unknown = sorted(set(providers) - set(TWINS))
+    if unknown:
+        raise SystemExit(f"no simulator twin for provider(s) {', '.join(unknown)}")
+    twins = [twin() for pid, twin in TWINS.items() if not providers or pid in providers]
     accounts = []
     for index in range(count):
         account = twins[index % len(twins)].sample_account(f"acct-{index:04d}")
@@ -46,10 +52,14 @@ def bench_accounts(count: int, latency: float, faults: list[tuple[Fault, int]]) 
     return accounts
 
 
-def exporter_config(sim: Simulator, timeout: float, min_interval: float) -> dict[str, Any]:
-    """The exporter's config for every simulated account."""
+def exporter_config(
+    sim: Simulator, timeout: float | None, min_interval: float | None
+) -> dict[str, Any]:
+    """The exporter's config for every simulated account; `None` keeps the default."""
     entries = [sim.exporter_account(name) for name in sim.accounts]
-    return {"defaults": {"timeout": timeout, "min_interval": min_interval}, "accounts": entries}
+    given = {"timeout": timeout, "min_interval": min_interval}
+    defaults = {key: value for key, value in given.items() if value is not None}
+    return {"defaults": defaults, "accounts": entries} if defaults else {"accounts": entries}
 
 
 class _ControlHandler(BaseHTTPRequestHandler):
@@ -94,8 +104,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--accounts", type=int, required=True)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds")
     parser.add_argument("--config", type=Path, required=True, help="exporter config to write")
-    parser.add_argument("--timeout", type=float, default=300.0, help="accounts' timeout, s")
-    parser.add_argument("--min-interval", type=float, default=0.0, help="seconds")
+    parser.add_argument("--timeout", type=float, help="accounts' timeout, s (default: config's)")
+    parser.add_argument("--min-interval", type=float, help="seconds (default: the config's)")
+    parser.add_argument(
+        "--providers", type=lambda text: text.split(","), default=[], help="ids, comma-separated"
+    )
     parser.add_argument("--fault", type=_fault, action="append", default=[], metavar="FAULT=COUNT")
     parser.add_argument(
         "--hang-limit",
@@ -109,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
         # this limit. It only has to outlast the exporter's deadline.
         core.HANG_LIMIT_SECONDS = args.hang_limit
 
-    sim = simulator(bench_accounts(args.accounts, args.latency, args.fault)).start()
+    sim = simulator(bench_accounts(args.accounts, args.latency, args.fault, args.providers)).start()
     config = exporter_config(sim, args.timeout, args.min_interval)
     args.config.write_text(yaml.safe_dump(config, sort_keys=False))
 
@@ -121,7 +134,12 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    info = {"url": sim.url, "control_port": control.server_address[1], "pid": os.getpid()}
+    info = {
+        "url": sim.url,
+        "control_port": control.server_address[1],
+        "pid": os.getpid(),
+        "providers": len({account.provider for account in sim.accounts.values()}),
+    }
     print(json.dumps(info), flush=True)
     stop.wait()
     control.shutdown()

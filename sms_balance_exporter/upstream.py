@@ -21,7 +21,7 @@ from sms_balance_exporter.providers.base import (
     Reason,
 )
 from sms_balance_exporter.secret import redact
-from sms_balance_exporter.transport import MAX_BODY_BYTES, Transport
+from sms_balance_exporter.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +34,8 @@ _RETRY = Retry(0, retry_after_max=int(MAX_RETRY_AFTER_SECONDS))
 class UpstreamClient:
     """Balance queries over one `Transport` (thread-safe, shared by all workers)."""
 
-    def __init__(
-        self,
-        max_body_bytes: int = MAX_BODY_BYTES,
-        max_connections: int = 128,
-        transport: Transport | None = None,
-    ) -> None:
-        self.transport = transport or Transport(max_body_bytes, max_connections)
+    def __init__(self) -> None:
+        self.transport = Transport()
 
     def fetch_balance(
         self, provider: Provider, base_url: str, deadline: float, account: str = ""

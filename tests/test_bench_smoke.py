@@ -13,7 +13,16 @@ from typing import Any
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-PARTS = {"scrape_time", "overhead", "overlap", "throughput", "memory_startup", "soak"}
+PARTS = {
+    "scrape_time",
+    "overhead",
+    "overlap",
+    "throughput",
+    "memory_startup",
+    "soak",
+    "seed_providers",
+    "stalled_body",
+}
 
 
 def _numbers(value: Any) -> list[float]:
@@ -50,10 +59,12 @@ def test_quick_benchmark_runs_and_reports_every_part(tmp_path: Path) -> None:
     assert all(row["upstream_calls"] > 0 for row in results["parts"]["overlap"]["rows"])
     assert results["parts"]["throughput"]["probe"]["requests"] > 0
     assert results["parts"]["soak"]["answered"] > 0
+    assert results["parts"]["seed_providers"]["ours"]["seconds"]["median"] > 0
+    assert all(row["upstream_calls"] == 1 for row in results["parts"]["stalled_body"]["rows"])
     assert len(results["targets"]) >= 8
 
     report = (tmp_path / "results.md").read_text()
-    for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6."):
+    for heading in ("## Targets", *(f"## {n}." for n in range(1, 9))):
         assert heading in report
     if results["plot"] == "scrape_time.png":
         assert (tmp_path / "scrape_time.png").read_bytes().startswith(b"\x89PNG")
