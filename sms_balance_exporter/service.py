@@ -230,7 +230,9 @@ class BalanceService:
         balance: Balance | None = None
         error: ProviderError | None = None
         try:
-            balance = self._client.fetch_balance(account.provider, account.base_url, deadline)
+            balance = self._client.fetch_balance(
+                account.provider, account.base_url, deadline, account=account.name
+            )
         except ProviderError as failure:
             # Kept in the result: without its traceback, or it would keep this frame (and
             # everything it refers to) alive for as long as the result is kept.

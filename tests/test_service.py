@@ -394,9 +394,13 @@ class _Steady(_Buggy):
 class AnsweringUpstream:
     """A fake transport that hands every provider the same answer to read."""
 
+    def __init__(self) -> None:
+        self.accounts: list[str] = []
+
     def fetch_balance(
         self, provider: Provider, base_url: str, deadline: float, account: str = ""
     ) -> Balance:
+        self.accounts.append(account)  # named in the debug log of a failed call
         return provider.fetch_balance(base_url, lambda request: HttpResponse(200, {}, b"12"))
 
 
@@ -406,12 +410,14 @@ def test_a_bug_in_a_provider_module_is_logged_and_blamed_on_the_exporter(
     secret = "buggy-secret-key"
     buggy = account("buggy", _Buggy(api_key=secret))
     steady = account("steady", _Steady(api_key="steady-key"))
-    service = BalanceService(AnsweringUpstream())  # type: ignore[arg-type]
+    upstream = AnsweringUpstream()
+    service = BalanceService(upstream)  # type: ignore[arg-type]
     set_known_secrets([secret])
     try:
         with caplog.at_level(logging.ERROR, logger="sms_balance_exporter.service"):
             failed, answered = service.query([buggy, steady])
         assert answered.result.ok and answered.result.balance == Balance(amount=12.0)
+        assert sorted(upstream.accounts) == ["buggy", "steady"]
         assert failed.result.error is not None
         assert failed.result.error.reason is Reason.PARSE
         assert "exporter bug" in failed.result.error.message
