@@ -109,13 +109,13 @@ def account_alerts() -> list[dict[str, Any]]:
 
 def test_account_alerts_are_one_per_account_with_its_labels() -> None:
     """Aggregated by account, never by instance (an HA pair alerts once), carrying the
-    account's configured labels (routing by team), and held across a restart gap."""
+    account's configured labels (routing by team, held while the account is not read), and
+    held across a restart gap."""
     for rule in account_alerts():
         expr = rule["expr"]
-        # A forecast may hold the join across a gap in the balance (last_over_time).
-        joined = re.match(r"(last_over_time\()?provider_account:sms_balance_account_info:max", expr)
-        assert joined, rule["alert"]
-        assert "instance" not in expr, rule["alert"]
+        assert expr.startswith("provider_account:sms_balance_account_info:last"), rule["alert"]
+        # instance only to match a reading to its own target's up (the held readings).
+        assert not re.search(r"by \([^)]*instance", expr), rule["alert"]
         assert rule.get("keep_firing_for"), rule["alert"]
 
 
@@ -128,8 +128,8 @@ def test_forecasts_read_the_spend_rates_and_skip_auto_recharge() -> None:
     }
     for rule in forecasts:
         skips = (
-            r"unless on \(provider, account\)\s+(last_over_time\()?"
-            r'sms_balance_account_info\{auto_recharge="true"\}'
+            r"unless on \(provider, account\)\s+"
+            r'provider_account:sms_balance_account_info:last\{auto_recharge="true"\}'
         )
         assert re.search(skips, rule["expr"]), rule["alert"]
         assert "humanizeDuration" in rule["annotations"]["description"]

@@ -61,8 +61,9 @@ def test_threshold_exhausted_and_query_alerts_are_exact(figures: dict[str, Any])
 def test_one_alert_per_account_and_no_refire_across_restarts(figures: dict[str, Any]) -> None:
     for row in figures["alerts"]:
         assert row["duplicates"] == 0, row  # the HA pair alerts once
-    for name in EXACT:  # across restarts of up to 30 minutes
+    for name in EXACT:  # across restarts of up to 30 minutes, and the 3-hour total outage
         assert rows(figures)[name]["spurious_refires"] == 0, name
+        assert rows(figures)[name]["outage_refires"] == 0, name
 
 
 def test_a_total_outage_pages_once(figures: dict[str, Any]) -> None:

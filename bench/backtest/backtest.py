@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 from prometheus import Prometheus, backfill
-from scenarios import DAY, STEP, Account, History, synthesise, time_to_empty
+from scenarios import DAY, STEP, TAIL_DAYS, Account, History, synthesise, time_to_empty
 
 RULES = Path(__file__).resolve().parents[2] / "alerts" / "sms-balance.rules.yml"
 HORIZON = {
@@ -32,6 +32,8 @@ HORIZON = {
     "SmsBalanceDepletingIn1Day": DAY,
     "SmsBalanceSpendingSpike": 2 * 3600,
 }
+# A forecast is judged by the 1.5 horizons after it: the spend model must run that far.
+assert 1.5 * max(HORIZON.values()) <= TAIL_DAYS * DAY
 
 
 def seconds(duration: str | None) -> int:
@@ -108,7 +110,7 @@ def evaluate(
 
 def truth(history: History, alert: str, acc: Account | None, instance: str | None, i: int) -> bool:
     """Whether what the alert says was really so at step i."""
-    all_down = all(i in down for down in history.down.values())
+    all_down = outage(history, i)
     if alert == "SmsBalanceExporterAbsent":
         return all_down
     if alert == "SmsBalanceExporterDown":
@@ -129,14 +131,15 @@ def truth(history: History, alert: str, acc: Account | None, instance: str | Non
     return time_to_empty(acc, i, limit) <= 1.5 * horizon
 
 
-def undecidable(history: History, alert: str, i: int) -> bool:
-    """A forecast at step i whose truth lies past the history's end: the account had not run
-    out by then, but the history cannot say whether it would have within 1.5 horizons."""
-    return alert in HORIZON and i + int(1.5 * HORIZON[alert]) // STEP >= history.steps
+def outage(history: History, i: int) -> bool:
+    """Every exporter was down at step i."""
+    return all(i in down for down in history.down.values())
 
 
-def exhaustions(acc: Account) -> list[int]:
-    return [i for i in range(1, len(acc.balance)) if acc.balance[i] <= 0 < acc.balance[i - 1]]
+def exhaustions(history: History, acc: Account) -> list[int]:
+    """The evaluated steps where the account ran out."""
+    balance = acc.balance
+    return [i for i in range(1, history.steps) if balance[i] <= 0 < balance[i - 1]]
 
 
 def foreseeable(acc: Account, exhausted: int, horizon: int) -> bool:
@@ -154,11 +157,13 @@ class Score:
     alerts: int = 0
     true: int = 0
     false: int = 0
-    undecided: int = 0  # forecasts in the last 1.5 horizons whose truth is after the end
     missed: int = 0
     leads: list[float] = field(default_factory=list)
     refires_24h: int = 0
-    spurious_refires: int = 0  # resolved and fired again while what it says held throughout
+    # Resolved and fired again while what it says held throughout: across an exporter
+    # restart or failing queries, and across a total outage (counted apart).
+    spurious_refires: int = 0
+    outage_refires: int = 0
     duplicates: int = 0
 
     def row(self, name: str) -> dict[str, Any]:
@@ -168,11 +173,11 @@ class Score:
             "alerts": self.alerts,
             "true": self.true,
             "false": self.false,
-            "undecided": self.undecided,
             "missed": self.missed,
             "median_lead_hours": None if lead is None else round(lead, 1),
             "refires_24h": self.refires_24h,
             "spurious_refires": self.spurious_refires,
+            "outage_refires": self.outage_refires,
             "duplicates": self.duplicates,
         }
 
@@ -191,8 +196,6 @@ def score(history: History, rules: list[dict[str, Any]], found: dict[str, list[E
             window = range(max(0, ep.start - hold - 1), ep.start + 1)
             if any(truth(history, name, acc, instance, i) for i in window):
                 result.true += 1
-            elif undecidable(history, name, ep.start):
-                result.undecided += 1
             else:
                 result.false += 1
             key = ep.labels.get("account") or ep.labels.get("instance") or ""
@@ -207,13 +210,17 @@ def score(history: History, rules: list[dict[str, Any]], found: dict[str, list[E
                 elif (after.start - before.end) * STEP < DAY:
                     result.refires_24h += 1
                     gap = range(before.end - 1, after.start + 1)
-                    if all(truth(history, name, acc, instance, i) for i in gap):
+                    if not all(truth(history, name, acc, instance, i) for i in gap):
+                        continue
+                    if any(outage(history, i) for i in range(before.end, after.start)):
+                        result.outage_refires += 1
+                    else:
                         result.spurious_refires += 1
         for acc in history.accounts:
             eps = by_key.get(acc.name, [])
             if name in HORIZON:
                 horizon = HORIZON[name]
-                for exhausted in exhaustions(acc):
+                for exhausted in exhaustions(history, acc):
                     if not foreseeable(acc, exhausted, horizon):
                         continue
                     lo = exhausted - 2 * horizon // STEP
@@ -258,15 +265,13 @@ def detail(history: History, found: dict[str, list[Episode]]) -> str:
             acc = accounts[ep.labels["account"]]
             true = time_to_empty(acc, ep.start, 7 * DAY // STEP)
             verdict = "right" if true <= 1.5 * horizon else "FALSE"
-            if verdict == "FALSE" and undecidable(history, name, ep.start):
-                verdict = "undecided (the history ends first)"
             lines.append(
                 f"{name} {acc.name:13} {_when(history, ep.start)} -> {_when(history, ep.end)}"
                 f"  forecast {ep.value / 3600:6.1f} h  true {true / 3600:6.1f} h  {verdict}"
             )
         for acc in history.accounts:
             eps = [e for e in found.get(name, []) if e.labels.get("account") == acc.name]
-            for exhausted in exhaustions(acc):
+            for exhausted in exhaustions(history, acc):
                 lo = exhausted - 2 * horizon // STEP
                 covered = any(lo <= e.start <= exhausted for e in eps)
                 if foreseeable(acc, exhausted, horizon) and not covered:
@@ -281,14 +286,15 @@ def _when(history: History, step: int) -> str:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    head = "| alert | alerts | true | false | undecided | missed | median lead | re-fires < 24 h"
-    lines = [head + " | spurious re-fires | duplicates |", "|---" * 10 + "|"]
+    head = "| alert | alerts | true | false | missed | median lead | re-fires < 24 h"
+    head += " | spurious re-fires: restart | outage | duplicates |"
+    lines = [head, "|---" * 10 + "|"]
     for r in rows:
         lead = "–" if r["median_lead_hours"] is None else f"{r['median_lead_hours']} h"
         lines.append(
-            f"| {r['alert']} | {r['alerts']} | {r['true']} | {r['false']} | {r['undecided']} "
-            f"| {r['missed']} "
-            f"| {lead} | {r['refires_24h']} | {r['spurious_refires']} | {r['duplicates']} |"
+            f"| {r['alert']} | {r['alerts']} | {r['true']} | {r['false']} | {r['missed']} "
+            f"| {lead} | {r['refires_24h']} | {r['spurious_refires']} | {r['outage_refires']} "
+            f"| {r['duplicates']} |"
         )
     return "\n".join(lines)
 
@@ -340,9 +346,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _stamp(args: argparse.Namespace, start: int, groups: list[dict[str, Any]]) -> str:
-    """What a kept TSDB depends on: the history's parameters and the recording rules."""
+    """What a kept TSDB depends on: the history (its parameters and the scenario model) and
+    the recording rules."""
     records = [rule for group in groups for rule in group["rules"] if "record" in rule]
-    digest = hashlib.sha256(json.dumps(records, sort_keys=True).encode()).hexdigest()
+    model = (Path(__file__).parent / "scenarios.py").read_text()
+    digest = hashlib.sha256((json.dumps(records, sort_keys=True) + model).encode()).hexdigest()
     return f"{args.days} {args.accounts} {args.seed} {start} {digest}\n"
 
 

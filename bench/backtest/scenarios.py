@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 STEP = 300  # seconds between samples: a 5-minute scrape interval
 DAY = 86400
 STEPS_PER_DAY = DAY // STEP
+# Days the spend model runs past the evaluated history: no exporter reads them, but they hold
+# the spend that was coming, so the truth of a forecast fired on the last day is known too.
+TAIL_DAYS = 7
 
 
 @dataclass
 class Account:
     """One account's history. `spend[i]` is what the senders asked for in step i (whether or
-    not the balance covered it); `balance[i]` is the balance read at the end of step i."""
+    not the balance covered it); `balance[i]` is the balance at the end of step i. Both run
+    TAIL_DAYS past the evaluated steps."""
 
     name: str
     provider: str
@@ -38,7 +42,7 @@ class Account:
 @dataclass
 class History:
     start: int  # unix time of the first sample
-    steps: int
+    steps: int  # evaluated steps (the accounts' spend and balance run TAIL_DAYS further)
     accounts: list[Account]
     # Per instance, the steps where its scrape failed (a restart or an outage).
     down: dict[str, set[int]]
@@ -120,16 +124,18 @@ def _run(
 
 def synthesise(days: int, accounts: int, seed: int = 10, start: int = 0) -> History:
     """`accounts` of the scenarios below (in this order, at most 12) over `days` days, read
-    by exporter e1 (the HA pair by e2 and e3), with e1's restarts and one total outage."""
+    by exporter e1 (the HA pair by e2 and e3), with e1's restarts and one total outage. The
+    spend model runs TAIL_DAYS longer than the evaluated `days`."""
     rng = random.Random(seed)
     steps = days * STEPS_PER_DAY
+    modelled = steps + TAIL_DAYS * STEPS_PER_DAY
     e1, pair = ("e1",), ("e2", "e3")
 
     def account(name: str, provider: str, kind: str = "amount", **options: object) -> Account:
         threshold = options.pop("threshold", None)
         auto = bool(options.pop("auto_recharge", False))
         instances = options.pop("instances", e1)
-        balance, spend = _run(rng, steps, **options)  # type: ignore[arg-type]
+        balance, spend = _run(rng, modelled, **options)  # type: ignore[arg-type]
         return Account(name, provider, kind, instances, balance, spend, threshold, auto)  # type: ignore[arg-type]
 
     makers: list[Callable[[], Account]] = [
@@ -194,7 +200,7 @@ def synthesise(days: int, accounts: int, seed: int = 10, start: int = 0) -> Hist
 
 def time_to_empty(acc: Account, step: int, limit: int) -> float:
     """Seconds until the balance at `step` is spent by the spend that really came, with no
-    top-up; math.inf if not within `limit` steps (or the history ends first)."""
+    top-up; math.inf if not within `limit` steps (at most TAIL_DAYS for the last step)."""
     left, spent = acc.balance[step], 0.0
     if left <= 0:
         return 0.0
