@@ -126,6 +126,16 @@ def _git() -> str:
     return commit + (" with uncommitted changes" if dirty else "")
 
 
+def compile_bytecode() -> None:
+    """Write the package's bytecode first, as installing it does: with PYTHONDONTWRITEBYTECODE
+    set (as on some machines) every exporter start would compile all its modules again
+    (~0.15 s here), a cost no installed exporter pays."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(REPO_DIR / "sms_balance_exporter")],
+        check=True,
+    )
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     settings = settings_from(args)
@@ -153,6 +163,7 @@ def main(argv: list[str]) -> int:
         "parts": {k: v for k, v in previous.items() if k in PARTS and k not in selected},
     }
     failed = []
+    compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="sms-bench-") as workdir:
         ctx = parts.Context(workdir=Path(workdir), logs=output / "logs")
         for name in selected:

@@ -17,6 +17,9 @@ from sms_balance_exporter.providers import Reason
 from sms_balance_exporter.service import AccountSnapshot
 
 LABELS = ["provider", "account"]
+# Every reason's counter is exported from the start (0 until it happens), so `increase()`
+# sees the first failure; listed once, not iterated from the enum per account.
+_REASONS = tuple((reason, reason.value) for reason in Reason)
 
 _CACHE_NOTE = " Served from memory when younger than the account's min_interval."
 
@@ -106,8 +109,8 @@ def balance_metrics(snapshots: Sequence[AccountSnapshot]) -> list[Metric]:
                 gift.add_metric([*labels, currency], balance.gift_amount)
             if balance.messages is not None:
                 messages.add_metric(labels, balance.messages)
-        for reason in Reason:
-            errors.add_metric([*labels, reason.value], float(snapshot.errors.get(reason, 0)))
+        for reason, name in _REASONS:
+            errors.add_metric([*labels, name], float(snapshot.errors.get(reason, 0)))
         duration.add_metric(labels, result.duration)
         if snapshot.last_success_time is not None:
             last_success.add_metric(labels, snapshot.last_success_time)

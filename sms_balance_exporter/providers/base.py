@@ -90,7 +90,8 @@ Perform = Callable[[HttpRequest], HttpResponse]
 class Provider(BaseModel, ABC):
     """Base of every provider: its fields are the account's provider-specific config."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built when a provider is first used: most of the 40 are in no config.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: ClassVar[str]
     default_base_url: ClassVar[str]
