@@ -16,11 +16,9 @@ from sms_balance_exporter.config import Account
 from sms_balance_exporter.politeness import LimitKey, Slots, limit_keys
 from sms_balance_exporter.providers import Balance, ProviderError, Reason
 from sms_balance_exporter.upstream import UpstreamClient
-from sms_balance_exporter.workers import WorkerPool
+from sms_balance_exporter.workers import QUERY_WORKERS, WorkerPool
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MAX_CONCURRENCY = 128
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ class BalanceService:
     def __init__(
         self,
         client: UpstreamClient,
-        max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+        max_concurrency: int = QUERY_WORKERS,
         provider_limit: Callable[[str], int | None] = lambda provider: None,
     ) -> None:
         """`max_concurrency` bounds the queries in flight in all; `provider_limit(id)` those

@@ -35,9 +35,10 @@ from urllib3.util.ssl_ import create_urllib3_context
 
 from sms_balance_exporter import __version__
 from sms_balance_exporter.providers.base import HttpRequest, HttpResponse, ProviderError, Reason
+from sms_balance_exporter.workers import QUERY_WORKERS
 
 MAX_BODY_BYTES = 1024 * 1024  # a balance answer is a few hundred bytes
-POOL_SIZE = 128  # the balance service's worker threads (service.DEFAULT_MAX_CONCURRENCY)
+POOL_SIZE = QUERY_WORKERS  # one connection per worker thread
 USER_AGENT = f"sms-balance-exporter/{__version__}"
 _HEADERS = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
 _CHUNK_BYTES = 64 * 1024

@@ -12,6 +12,10 @@ log = logging.getLogger(__name__)
 
 Task = Callable[[], None]
 
+# Balance queries in flight at once in all: the service's pool, and so the connections the
+# transport keeps to one host and the share of them one host may take (politeness).
+QUERY_WORKERS = 128
+
 
 class WorkerPool:
     """Runs tasks on at most `size` daemon threads, started only when all are busy."""
