@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from sms_balance_exporter import __version__
+from sms_balance_exporter.allocator import tune_allocator
 from sms_balance_exporter.config import Config, ConfigError, load_config
 from sms_balance_exporter.logs import LEVELS, scrub, set_known_secrets, setup_logging
 from sms_balance_exporter.numbers import grouped
@@ -189,6 +190,7 @@ def _run_server(
     web: WebConfigWatcher | None = None,
 ) -> None:
     tls = web.tls if web is not None and web.current().tls is not None else None
+    tune_allocator()  # before the server's and the queries' threads start
     try:
         server = ExporterServer(runtime.app, listen_address, tls)
     except ListenAddressError as error:
