@@ -72,6 +72,7 @@ class SimAccount:
     fault: Fault | None = None
     options: dict[str, Any] = field(default_factory=dict)  # extra exporter config fields
     requests: int = 0
+    first_arrival: int | None = None  # how many requests reached any account before its first
     started: float = field(default_factory=time.monotonic)
     reported_balance: float | None = None  # set by the NAN/INFINITY/NEGATIVE faults
 
@@ -209,6 +210,7 @@ class Simulator:
         self.redirect_hits = 0
         self._in_flight: Counter[str] = Counter()
         self.peak_in_flight: Counter[str] = Counter()  # most requests at once, per provider
+        self._arrivals = 0  # requests that reached an account so far
         self._thread: threading.Thread | None = None
 
     # -- control ------------------------------------------------------------------------------
@@ -296,6 +298,9 @@ class Simulator:
             return
         with self._lock:
             account.requests += 1
+            if account.first_arrival is None:
+                account.first_arrival = self._arrivals
+            self._arrivals += 1
             self._in_flight[provider] += 1
             self.peak_in_flight[provider] = max(
                 self.peak_in_flight[provider], self._in_flight[provider]
