@@ -1,4 +1,4 @@
-"""glibc's allocator set for a server with many short-lived threads' worth of work.
+"""glibc's allocator, set up for a server whose threads each build large answers.
 
 By default glibc gives each thread that allocates an arena of its own (up to eight per core)
 and serves large blocks from those arenas once a large block has been freed. Each of the web
@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def tune_allocator() -> bool:
     return done
 
 
-def _operator_tuned(environ: os._Environ[str] | dict[str, str]) -> bool:
+def _operator_tuned(environ: Mapping[str, str]) -> bool:
     return any(name.startswith("MALLOC_") for name in environ) or (
         "glibc.malloc." in environ.get("GLIBC_TUNABLES", "")
     )
