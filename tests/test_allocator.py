@@ -3,7 +3,6 @@ settings in the environment are left alone."""
 
 from __future__ import annotations
 
-import ctypes
 import os
 import subprocess
 import sys
@@ -32,9 +31,7 @@ for thread in threads:
 ctypes.CDLL(None).malloc_stats()
 """
 
-glibc_only = pytest.mark.skipif(
-    not hasattr(ctypes.CDLL(None), "gnu_get_libc_version"), reason="glibc's allocator only"
-)
+glibc_only = pytest.mark.skipif(allocator._glibc() is None, reason="glibc's allocator only")
 
 
 def _arenas(mode: str, **environ: str) -> tuple[str, int]:
