@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable
@@ -195,11 +196,7 @@ def _run_server(
         server = ExporterServer(runtime.app, listen_address, tls)
     except ListenAddressError as error:
         _fail(str(error))
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    if reload_on_sighup:
-        signal.signal(signal.SIGHUP, lambda *_: _reload_quietly(runtime))
+    signals = _SignalInbox(reload_on_sighup)
     server.start()
     log.info(
         "serving",
@@ -211,7 +208,8 @@ def _run_server(
             "tls": tls is not None,
         },
     )
-    stop.wait()
+    while signals.next() == signal.SIGHUP:
+        _reload_quietly(runtime)
     log.info("shutting down")
     stopping = threading.Thread(target=_stop, args=(server, runtime), name="stop", daemon=True)
     stopping.start()
@@ -224,13 +222,39 @@ def _run_server(
         os._exit(0)
 
 
+class _SignalInbox:
+    """SIGTERM, SIGINT (and SIGHUP if asked) as numbers the main thread reads in turn.
+
+    Nothing is done inside a signal handler: a handler runs in the main thread between two
+    of its steps, so one that takes a lock (`Event.set`, logging, a reload) deadlocks when the
+    signal lands while the main thread holds that lock (seen: SIGTERM right after start-up
+    hung the process). Python's C-level handler writes the number to a socket instead.
+    """
+
+    def __init__(self, with_sighup: bool) -> None:
+        self._inbox, wakeup = socket.socketpair()
+        wakeup.setblocking(False)
+        self._wakeup = wakeup  # kept open for as long as the handlers may write to it
+        signal.set_wakeup_fd(wakeup.fileno(), warn_on_full_buffer=False)
+        for number in (signal.SIGTERM, signal.SIGINT, *([signal.SIGHUP] if with_sighup else [])):
+            signal.signal(number, lambda *_: None)  # the number reaches the socket
+        self._pending: list[int] = []
+
+    def next(self) -> int:
+        """The next signal received, waiting for one."""
+        while not self._pending:
+            self._pending.extend(self._inbox.recv(64))
+        return self._pending.pop(0)
+
+
 def _stop(server: ExporterServer, runtime: ExporterRuntime) -> None:
     server.stop()
     runtime.service.shutdown()
 
 
 def _reload_quietly(runtime: ExporterRuntime) -> None:
-    # In a signal handler: reload logs its own outcome; a bad config keeps the old one.
+    # On a thread of its own, so SIGTERM is read while a slow reload runs; reload logs its
+    # own outcome, and a bad config keeps the old one.
     threading.Thread(target=_try_reload, args=(runtime,), name="reload", daemon=True).start()
 
 

@@ -209,3 +209,22 @@ def test_sighup_reloads_and_a_bad_config_keeps_the_old(sim: Simulator, write_con
         assert value(text, "sms_balance_up", provider="engagelab", account="engagelab-1") == 1.0
         assert value(text, "sms_balance_exporter_config_last_reload_successful") == 0.0
         assert proc.stop() == 0
+
+
+def test_signals_reach_the_main_thread_in_order_while_it_holds_a_lock() -> None:
+    # The old handlers took locks (Event.set): a signal landing while the main thread held
+    # one hung the process. The inbox runs nothing in the handler, so this returns.
+    script = """
+import os, signal, threading
+from sms_balance_exporter.cli import _SignalInbox
+inbox = _SignalInbox(with_sighup=True)
+held = threading.Lock()
+with held:
+    os.kill(os.getpid(), signal.SIGHUP)
+    os.kill(os.getpid(), signal.SIGTERM)
+print(signal.Signals(inbox.next()).name, signal.Signals(inbox.next()).name)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert done.stdout.split() == ["SIGHUP", "SIGTERM"]
