@@ -1,0 +1,133 @@
+"""The query worker pool: threads at once up to the floor, beyond it only while the CPU idles,
+never past the bound; queued tasks taken by busy workers as they finish; a failing task
+logged; shutdown ends every thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+
+from sms_balance_exporter.workers import IDLE_LOOKS, WorkerPool
+
+WAIT = 10.0  # seconds: a bound for waits that should end at once, never a sleep
+
+
+class Gate:
+    """Tasks that report when they start and wait until released, like queries that wait on
+    the network."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.started = 0
+        self.finished = 0
+        self.running = 0
+        self.most_running = 0
+        self.release = threading.Event()
+
+    def task(self) -> None:
+        with self._cond:
+            self.started += 1
+            self.running += 1
+            self.most_running = max(self.most_running, self.running)
+            self._cond.notify_all()
+        assert self.release.wait(WAIT)
+        with self._cond:
+            self.running -= 1
+            self.finished += 1
+            self._cond.notify_all()
+
+    def wait_until(self, condition: str, count: int) -> None:
+        with self._cond:
+            assert self._cond.wait_for(lambda: getattr(self, condition) >= count, WAIT), (
+                f"{condition} = {getattr(self, condition)}, not {count}"
+            )
+
+
+class BusyClock:
+    """A process CPU clock that runs as fast as the wall clock (the CPU fully busy) and says
+    when the grower has read it `reads` times."""
+
+    def __init__(self, reads: int) -> None:
+        self._reads = reads
+        self.count = 0
+        self.read_enough = threading.Event()
+
+    def __call__(self) -> float:
+        self.count += 1
+        if self.count >= self._reads:
+            self.read_enough.set()
+        return time.monotonic()
+
+
+def pool_threads(name: str) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(f"{name}-")]
+
+
+def test_tasks_waiting_on_the_network_get_threads_up_to_the_bound() -> None:
+    pool, gate = WorkerPool(6, "test-waiting", floor=2), Gate()
+    try:
+        for _ in range(8):
+            pool.submit(gate.task)
+        gate.wait_until("started", 6)  # the CPU idles: the grower added four threads
+        assert pool.threads == 6
+        gate.release.set()
+        gate.wait_until("finished", 8)
+        assert gate.most_running == 6  # the last two waited for a free worker
+    finally:
+        gate.release.set()
+        pool.shutdown()
+
+
+def test_tasks_busy_on_the_cpu_stay_on_the_floor() -> None:
+    # Two clock reads per look; several times the looks that would grow an idle pool.
+    clock = BusyClock(reads=2 * IDLE_LOOKS * 3)
+    pool, gate = WorkerPool(6, "test-busy", floor=2, cpu_clock=clock), Gate()
+    try:
+        for _ in range(4):
+            pool.submit(gate.task)
+        gate.wait_until("started", 2)
+        assert clock.read_enough.wait(WAIT)
+        assert (gate.started, pool.threads) == (2, 2)
+        gate.release.set()
+        gate.wait_until("finished", 4)  # the two queued tasks ran on the floor's threads
+        assert pool.threads == 2
+    finally:
+        gate.release.set()
+        pool.shutdown()
+
+
+def test_a_failing_task_is_logged_and_its_worker_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    pool = WorkerPool(1, "test-failing")
+    done = threading.Event()
+
+    def fail() -> None:
+        raise ValueError("a bug in a task")
+
+    try:
+        with caplog.at_level(logging.ERROR, logger="sms_balance_exporter.workers"):
+            pool.submit(fail)
+            pool.submit(done.set)
+            assert done.wait(WAIT)
+        assert "worker task failed" in caplog.text
+        assert "a bug in a task" in caplog.text  # the traceback, for whoever fixes it
+        assert pool.threads == 1
+    finally:
+        pool.shutdown()
+
+
+def test_shutdown_ends_every_thread_and_refuses_new_tasks() -> None:
+    pool, gate = WorkerPool(4, "test-shutdown", floor=1), Gate()
+    for _ in range(4):
+        pool.submit(gate.task)
+    gate.wait_until("started", 4)
+    pool.shutdown()
+    gate.release.set()
+    for thread in pool_threads("test-shutdown"):
+        thread.join(WAIT)
+        assert not thread.is_alive(), thread.name
+    ran = threading.Event()
+    pool.submit(ran.set)
+    assert not ran.is_set() and pool_threads("test-shutdown") == []
