@@ -5,7 +5,7 @@ through the balance service, and the exporter's own metrics. Fresh metric famili
 from __future__ import annotations
 
 import platform
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -13,7 +13,7 @@ from prometheus_client.registry import Collector
 
 from sms_balance_exporter import __version__
 from sms_balance_exporter.config import Account
-from sms_balance_exporter.providers import Reason
+from sms_balance_exporter.providers import Balance, Reason
 from sms_balance_exporter.service import AccountSnapshot
 
 LABELS = ["provider", "account"]
@@ -48,81 +48,121 @@ class BalanceCollector(Collector):
         yield from balance_metrics(snapshots)
 
 
-def balance_metrics(snapshots: Sequence[AccountSnapshot]) -> list[Metric]:
-    """The metric families of the SPEC for these account snapshots."""
-    amount = GaugeMetricFamily(
+def balance_metrics(snapshots: Sequence[AccountSnapshot]) -> Iterator[Metric]:
+    """The metric families of the SPEC for these account snapshots, built one at a time: at a
+    thousand accounts a family is up to megabytes of samples, and the encoder is done with one
+    before the next is built."""
+    with_labels = [(s, _labels(s)) for s in snapshots]
+    balances = [
+        (labels, s.result.balance)
+        for s, labels in with_labels
+        if s.result.ok and s.result.balance is not None
+    ]
+    yield _family(
+        GaugeMetricFamily,
         "sms_balance_amount",
         "Money or credit balance of the account, in the units of the currency label." + _CACHE_NOTE,
-        labels=[*LABELS, "currency"],
+        [*LABELS, "currency"],
+        (([*labels, _currency(b)], b.amount) for labels, b in balances if b.amount is not None),
     )
-    gift = GaugeMetricFamily(
+    yield _family(
+        GaugeMetricFamily,
         "sms_balance_gift_amount",
         "Gift or bonus balance of the account, where the provider reports one." + _CACHE_NOTE,
-        labels=[*LABELS, "currency"],
+        [*LABELS, "currency"],
+        (
+            ([*labels, _currency(b)], b.gift_amount)
+            for labels, b in balances
+            if b.gift_amount is not None
+        ),
     )
-    messages = GaugeMetricFamily(
+    yield _family(
+        GaugeMetricFamily,
         "sms_balance_messages",
         "SMS messages the balance can still send, where the provider reports it." + _CACHE_NOTE,
-        labels=LABELS,
+        LABELS,
+        ((labels, b.messages) for labels, b in balances if b.messages is not None),
     )
-    up = GaugeMetricFamily(
+    yield _family(
+        GaugeMetricFamily,
         "sms_balance_up",
         "1 if the last balance query of the account succeeded, else 0.",
-        labels=LABELS,
+        LABELS,
+        ((labels, 1.0 if s.result.ok else 0.0) for s, labels in with_labels),
     )
-    errors = CounterMetricFamily(
+    yield _family(
+        CounterMetricFamily,
         "sms_balance_scrape_errors",
         "Failed balance queries since the exporter started, by reason.",
-        labels=[*LABELS, "reason"],
+        [*LABELS, "reason"],
+        (
+            ([*labels, name], float(s.errors.get(reason, 0)))
+            for s, labels in with_labels
+            for reason, name in _REASONS
+        ),
     )
-    duration = GaugeMetricFamily(
+    yield _family(
+        GaugeMetricFamily,
         "sms_balance_scrape_duration_seconds",
         "Time the account's last balance query took.",
-        labels=LABELS,
+        LABELS,
+        ((labels, s.result.duration) for s, labels in with_labels),
     )
-    last_success = GaugeMetricFamily(
+    yield _family(
+        GaugeMetricFamily,
         "sms_balance_last_success_timestamp_seconds",
         "Unix time of the account's last successful balance query.",
-        labels=LABELS,
+        LABELS,
+        (
+            (labels, s.last_success_time)
+            for s, labels in with_labels
+            if s.last_success_time is not None
+        ),
     )
-    low_amount = GaugeMetricFamily(
+    yield _family(
+        GaugeMetricFamily,
         "sms_balance_low_threshold_amount",
         "low_balance.amount from the config, in the account's own currency.",
-        labels=LABELS,
+        LABELS,
+        (
+            (labels, s.account.low_balance.amount)
+            for s, labels in with_labels
+            if s.account.low_balance.amount is not None
+        ),
     )
-    low_messages = GaugeMetricFamily(
+    yield _family(
+        GaugeMetricFamily,
         "sms_balance_low_threshold_messages",
         "low_balance.messages from the config.",
-        labels=LABELS,
+        LABELS,
+        (
+            (labels, s.account.low_balance.messages)
+            for s, labels in with_labels
+            if s.account.low_balance.messages is not None
+        ),
     )
-    for snapshot in snapshots:
-        account = snapshot.account
-        labels = [account.provider_id, account.name]
-        result = snapshot.result
-        balance = result.balance
-        up.add_metric(labels, 1.0 if result.ok else 0.0)
-        if balance is not None and result.ok:
-            currency = balance.currency or "UNKNOWN"
-            if balance.amount is not None:
-                amount.add_metric([*labels, currency], balance.amount)
-            if balance.gift_amount is not None:
-                gift.add_metric([*labels, currency], balance.gift_amount)
-            if balance.messages is not None:
-                messages.add_metric(labels, balance.messages)
-        for reason, name in _REASONS:
-            errors.add_metric([*labels, name], float(snapshot.errors.get(reason, 0)))
-        duration.add_metric(labels, result.duration)
-        if snapshot.last_success_time is not None:
-            last_success.add_metric(labels, snapshot.last_success_time)
-        if account.low_balance.amount is not None:
-            low_amount.add_metric(labels, account.low_balance.amount)
-        if account.low_balance.messages is not None:
-            low_messages.add_metric(labels, account.low_balance.messages)
-    info = account_info([snapshot.account for snapshot in snapshots])
-    return [
-        *(amount, gift, messages, up, errors, duration, last_success, low_amount, low_messages),
-        info,
-    ]
+    yield account_info([snapshot.account for snapshot in snapshots])
+
+
+def _labels(snapshot: AccountSnapshot) -> list[str]:
+    return [snapshot.account.provider_id, snapshot.account.name]
+
+
+def _currency(balance: Balance) -> str:
+    return balance.currency or "UNKNOWN"
+
+
+def _family(
+    kind: type[GaugeMetricFamily | CounterMetricFamily],
+    name: str,
+    documentation: str,
+    labels: list[str],
+    samples: Iterable[tuple[list[str], float]],
+) -> Metric:
+    family = kind(name, documentation, labels=labels)
+    for label_values, value in samples:
+        family.add_metric(label_values, value)
+    return family
 
 
 def account_info(accounts: Sequence[Account]) -> Metric:
