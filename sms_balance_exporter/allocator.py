@@ -6,7 +6,7 @@ server's workers builds a whole `/metrics` answer (megabytes at a thousand accou
 worker that has served one scrape keeps megabytes in its own arena: measured at N = 1000, the
 exporter grew from 64 to 120 MiB over its first 16 scrapes, one arena per worker. Two arenas
 and a fixed threshold for large blocks (served from their own mappings, returned to the
-system when freed) keep it flat at about 65 MiB, with no work on any request (bench/README.md).
+system when freed) keep it flat, with no work on any request (bench/README.md).
 """
 
 from __future__ import annotations
