@@ -4,15 +4,21 @@ completion itself, more cheaply), and only as many threads as the work can use.
 A balance query mostly waits on the network, so while tasks queue behind busy workers another
 thread usually lets another query wait alongside. Not when the workers are busy on the CPU
 (providers answering at once, a thousand accounts): under the GIL more threads then add no
-speed, only memory (each keeps its stack and malloc's per-thread cache, about 60 KiB) and
-switching. So threads start at once up to a small floor; beyond it a grower watches the
-process's CPU while tasks are queued and, once it has stayed mostly idle (the workers are
-waiting, not working), starts a thread for every queued task, up to the bound.
+speed, only memory (each keeps its stack and malloc's per-thread cache, about 60 KiB) and CPU
+(threads taking the GIL from each other). So a few threads start at once, and while tasks are
+queued a grower watches the process's CPU; once it has stayed mostly idle (the workers are
+waiting, not working) it adds as many threads as the idle CPU could keep busy, up to a thread
+per queued task and the bound.
+
+The signal is the whole process's CPU, so other work (the web server encoding answers for
+many clients at once) can hold the pool back while its workers wait on providers; the floor
+keeps that case from running queries one at a time.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -25,16 +31,18 @@ Task = Callable[[], None]
 # Balance queries in flight at once in all: the service's pool, and so the connections the
 # transport keeps to one host and the share of them one host may take (politeness).
 QUERY_WORKERS = 128
-# Threads started as soon as tasks find every worker busy: enough to keep the GIL busy.
+# Threads started as soon as a task finds every worker busy; beyond them the grower decides.
 FLOOR = 8
 # The grower's look at the CPU lasts one GIL switch interval; the workers count as waiting when
 # the process used less than half a core in each of three looks in a row. With providers
 # answering at once, about one look in a thousand reads idle all the same (the process
 # preempted, a provider pausing); two in a row were seen once in some 50 scrapes of a thousand
-# accounts. A false reading costs memory only: the threads the bound allows.
+# accounts. A false reading costs memory and CPU only, at most what the bound allows.
 LOOK_SECONDS = 0.005
 IDLE_CPU_SHARE = 0.5
 IDLE_LOOKS = 3
+# A share of the CPU too small to divide by: the workers are all waiting.
+_NO_CPU = 0.01
 
 
 class WorkerPool:
@@ -129,8 +137,10 @@ class WorkerPool:
                     self._idle += 1
 
     def _grow(self) -> None:
-        """While tasks are queued and the bound allows, start a thread for each of them once
-        the CPU has been mostly idle for `IDLE_LOOKS` looks in a row."""
+        """While tasks are queued and the bound allows, grow the pool once the CPU has been
+        mostly idle for `IDLE_LOOKS` looks in a row: by the factor the CPU could still absorb
+        (threads using a fifth of a core: five times as many), at most a thread per queued
+        task."""
         idle_looks = 0
         while True:
             with self._lock:
@@ -143,13 +153,14 @@ class WorkerPool:
                     return
             wall, cpu = time.monotonic(), self._cpu_clock()
             time.sleep(LOOK_SECONDS)  # a measuring window, not a wait for anything
-            idle = self._cpu_clock() - cpu < IDLE_CPU_SHARE * (time.monotonic() - wall)
-            idle_looks = idle_looks + 1 if idle else 0
+            share = (self._cpu_clock() - cpu) / max(time.monotonic() - wall, LOOK_SECONDS)
+            idle_looks = idle_looks + 1 if share < IDLE_CPU_SHARE else 0
             if idle_looks < IDLE_LOOKS:
                 continue
             idle_looks = 0
             with self._lock:
-                count = min(self._backlog, self._size - self._threads)
+                wanted = math.ceil(self._threads / max(share, _NO_CPU))
+                count = min(self._backlog, self._size - self._threads, wanted - self._threads)
                 self._backlog -= count
                 new = self._claim_threads(count)
             self._start_threads(new)

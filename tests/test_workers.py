@@ -62,6 +62,25 @@ class BusyClock:
         return time.monotonic()
 
 
+class ScriptedClock:
+    """A process CPU clock at `share` of a core for the grower's first `looks` looks, fully
+    busy after them; says when the grower has read it `reads` times."""
+
+    def __init__(self, share: float, looks: int, reads: int) -> None:
+        self._share = share
+        self._scripted_reads = 2 * looks  # two reads per look
+        self._reads = reads
+        self.count = 0
+        self.read_enough = threading.Event()
+
+    def __call__(self) -> float:
+        self.count += 1
+        if self.count >= self._reads:
+            self.read_enough.set()
+        factor = self._share if self.count <= self._scripted_reads else 1.0
+        return factor * time.monotonic()
+
+
 def pool_threads(name: str) -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith(f"{name}-")]
 
@@ -94,6 +113,23 @@ def test_tasks_busy_on_the_cpu_stay_on_the_floor() -> None:
         gate.release.set()
         gate.wait_until("finished", 4)  # the two queued tasks ran on the floor's threads
         assert pool.threads == 2
+    finally:
+        gate.release.set()
+        pool.shutdown()
+
+
+def test_the_pool_grows_by_what_the_idle_cpu_could_absorb() -> None:
+    # Two threads using 0.3 of a core would keep it busy as 2 / 0.3 = 6.7, so 7 threads.
+    clock = ScriptedClock(share=0.3, looks=IDLE_LOOKS, reads=2 * IDLE_LOOKS * 4)
+    pool, gate = WorkerPool(20, "test-share", floor=2, cpu_clock=clock), Gate()
+    try:
+        for _ in range(12):
+            pool.submit(gate.task)
+        gate.wait_until("started", 7)
+        assert clock.read_enough.wait(WAIT)  # looks enough after it, at a busy CPU
+        assert (gate.started, pool.threads) == (7, 7)
+        gate.release.set()
+        gate.wait_until("finished", 12)
     finally:
         gate.release.set()
         pool.shutdown()
