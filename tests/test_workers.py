@@ -46,25 +46,10 @@ class Gate:
             )
 
 
-class BusyClock:
-    """A process CPU clock that runs as fast as the wall clock (the CPU fully busy) and says
-    when the grower has read it `reads` times."""
-
-    def __init__(self, reads: int) -> None:
-        self._reads = reads
-        self.count = 0
-        self.read_enough = threading.Event()
-
-    def __call__(self) -> float:
-        self.count += 1
-        if self.count >= self._reads:
-            self.read_enough.set()
-        return time.monotonic()
-
-
 class ScriptedClock:
-    """A process CPU clock at `share` of a core for the grower's first `looks` looks, fully
-    busy after them; says when the grower has read it `reads` times."""
+    """A process CPU clock at `share` of a core for the grower's first `looks` looks and fully
+    busy after them (as fast as the wall clock); says when the grower has read it `reads`
+    times."""
 
     def __init__(self, share: float, looks: int, reads: int) -> None:
         self._share = share
@@ -102,7 +87,7 @@ def test_tasks_waiting_on_the_network_get_threads_up_to_the_bound() -> None:
 
 def test_tasks_busy_on_the_cpu_stay_on_the_floor() -> None:
     # Two clock reads per look; several times the looks that would grow an idle pool.
-    clock = BusyClock(reads=2 * IDLE_LOOKS * 3)
+    clock = ScriptedClock(share=1.0, looks=0, reads=2 * IDLE_LOOKS * 3)
     pool, gate = WorkerPool(6, "test-busy", floor=2, cpu_clock=clock), Gate()
     try:
         for _ in range(4):
