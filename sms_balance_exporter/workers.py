@@ -5,14 +5,18 @@ A balance query mostly waits on the network, so while tasks queue behind busy wo
 thread usually lets another query wait alongside. Not when the workers are busy on the CPU
 (providers answering at once, a thousand accounts): under the GIL more threads then add no
 speed, only memory (each keeps its stack and malloc's per-thread cache, about 60 KiB) and CPU
-(threads taking the GIL from each other). So a few threads start at once, and while tasks are
-queued a grower watches the process's CPU; once it has stayed mostly idle (the workers are
-waiting, not working) it adds as many threads as the idle CPU could keep busy, up to a thread
-per queued task and the bound.
+(threads taking the GIL from each other: eight spend about 1.5 times the CPU per query of
+one). So one thread starts at once, and while tasks are queued a grower adds threads when
+either sign says the workers are waiting rather than working:
 
-The signal is the whole process's CPU, so other work (the web server encoding answers for
-many clients at once) can hold the pool back while its workers wait on providers; the floor
-keeps that case from running queries one at a time.
+- the process's CPU has stayed mostly idle: as many threads as that idle share could keep
+  busy, at most a thread per queued task;
+- every worker has been on its current task longer than a query takes on the CPU (a provider
+  keeps it waiting): twice as many threads, again at most a thread per queued task.
+
+Either way never past the bound. The first sign does not see a crowd of short waits, the
+second is blinded by other work keeping the CPU busy (the web server encoding answers for
+many clients); together they cover both.
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ Task = Callable[[], None]
 # transport keeps to one host and the share of them one host may take (politeness).
 QUERY_WORKERS = 128
 # Threads started as soon as a task finds every worker busy; beyond them the grower decides.
-FLOOR = 8
+FLOOR = 1
+# Longer than a query takes on the CPU: 1-10 ms at providers answering at once, waits for the
+# GIL included.
+STUCK_SECONDS = 0.02
 # The grower's look at the CPU lasts one GIL switch interval; the workers count as waiting when
 # the process used less than half a core in each of three looks in a row. With providers
 # answering at once, about one look in a thousand reads idle all the same (the process
@@ -47,7 +54,8 @@ _NO_CPU = 0.01
 
 class WorkerPool:
     """Runs tasks on at most `size` daemon threads; see the module's docstring for when it
-    starts them. `cpu_clock` is the process's CPU time in seconds (replaceable in tests)."""
+    starts them. `cpu_clock` (the process's CPU time in seconds) and `stuck_seconds` are
+    replaceable in tests."""
 
     def __init__(
         self,
@@ -55,11 +63,14 @@ class WorkerPool:
         name: str,
         floor: int = FLOOR,
         cpu_clock: Callable[[], float] = time.process_time,
+        stuck_seconds: float = STUCK_SECONDS,
     ) -> None:
         self._size = size
         self._floor = min(floor, size)
         self._name = name
         self._cpu_clock = cpu_clock
+        self._stuck_seconds = stuck_seconds
+        self._task_started: dict[int, float] = {}  # busy worker's thread id -> its task's start
         self._tasks: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._backlog_grew = threading.Condition(self._lock)
@@ -122,25 +133,29 @@ class WorkerPool:
             threading.Thread(target=self._work, name=f"{self._name}-{number}", daemon=True).start()
 
     def _work(self) -> None:
+        me = threading.get_ident()
         while True:
             task = self._tasks.get()
             if task is None:
                 return
+            with self._lock:
+                self._task_started[me] = time.monotonic()
             try:
                 task()
             except Exception:  # a task's bug must not shrink the pool
                 log.exception("worker task failed")
             with self._lock:
+                del self._task_started[me]
                 if self._backlog:
                     self._backlog -= 1  # this thread takes a queued task next
                 else:
                     self._idle += 1
 
     def _grow(self) -> None:
-        """While tasks are queued and the bound allows, grow the pool once the CPU has been
-        mostly idle for `IDLE_LOOKS` looks in a row: by the factor the CPU could still absorb
-        (threads using a fifth of a core: five times as many), at most a thread per queued
-        task."""
+        """While tasks are queued and the bound allows, grow the pool (see the module's
+        docstring): once the CPU has been mostly idle for `IDLE_LOOKS` looks in a row, by the
+        factor it could still absorb (threads using a fifth of a core: five times as many);
+        else, once every worker is stuck on its task, twofold."""
         idle_looks = 0
         while True:
             with self._lock:
@@ -155,12 +170,23 @@ class WorkerPool:
             time.sleep(LOOK_SECONDS)  # a measuring window, not a wait for anything
             share = (self._cpu_clock() - cpu) / max(time.monotonic() - wall, LOOK_SECONDS)
             idle_looks = idle_looks + 1 if share < IDLE_CPU_SHARE else 0
-            if idle_looks < IDLE_LOOKS:
-                continue
-            idle_looks = 0
             with self._lock:
-                wanted = math.ceil(self._threads / max(share, _NO_CPU))
+                if idle_looks >= IDLE_LOOKS:
+                    wanted = math.ceil(self._threads / max(share, _NO_CPU))
+                elif self._all_stuck():
+                    wanted = 2 * self._threads  # one slow task must not call up the bound
+                else:
+                    continue
+                idle_looks = 0
                 count = min(self._backlog, self._size - self._threads, wanted - self._threads)
                 self._backlog -= count
                 new = self._claim_threads(count)
             self._start_threads(new)
+
+    def _all_stuck(self) -> bool:
+        """Whether every worker has been on its task longer than `stuck_seconds` (lock held)."""
+        started = self._task_started.values()
+        return (
+            len(started) == self._threads > 0
+            and time.monotonic() - max(started) > self._stuck_seconds
+        )

@@ -1,6 +1,6 @@
-"""The query worker pool: threads at once up to the floor, beyond it only while the CPU idles,
-never past the bound; queued tasks taken by busy workers as they finish; a failing task
-logged; shutdown ends every thread."""
+"""The query worker pool: threads at once up to the floor, beyond it only while the CPU idles
+or every worker is stuck on its task, never past the bound; queued tasks taken by busy
+workers as they finish; a failing task logged; shutdown ends every thread."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from sms_balance_exporter.workers import IDLE_LOOKS, WorkerPool
 
 WAIT = 10.0  # seconds: a bound for waits that should end at once, never a sleep
+NEVER_STUCK = 1000 * WAIT  # for tests of the CPU signal alone
 
 
 class Gate:
@@ -88,7 +89,8 @@ def test_tasks_waiting_on_the_network_get_threads_up_to_the_bound() -> None:
 def test_tasks_busy_on_the_cpu_stay_on_the_floor() -> None:
     # Two clock reads per look; several times the looks that would grow an idle pool.
     clock = ScriptedClock(share=1.0, looks=0, reads=2 * IDLE_LOOKS * 3)
-    pool, gate = WorkerPool(6, "test-busy", floor=2, cpu_clock=clock), Gate()
+    pool = WorkerPool(6, "test-busy", floor=2, cpu_clock=clock, stuck_seconds=NEVER_STUCK)
+    gate = Gate()
     try:
         for _ in range(4):
             pool.submit(gate.task)
@@ -103,10 +105,27 @@ def test_tasks_busy_on_the_cpu_stay_on_the_floor() -> None:
         pool.shutdown()
 
 
+def test_workers_stuck_on_their_tasks_get_company_however_busy_the_cpu() -> None:
+    # Other work keeps the CPU busy (the clock says so); the workers wait on the gate, as on a
+    # slow provider, past `stuck_seconds`: the pool doubles (1, 2, 4, then the bound of 6).
+    clock = ScriptedClock(share=1.0, looks=0, reads=0)
+    pool = WorkerPool(6, "test-stuck", floor=1, cpu_clock=clock, stuck_seconds=0.01)
+    gate = Gate()
+    try:
+        for _ in range(8):
+            pool.submit(gate.task)
+        gate.wait_until("started", 6)
+        assert pool.threads == 6
+    finally:
+        gate.release.set()
+        pool.shutdown()
+
+
 def test_the_pool_grows_by_what_the_idle_cpu_could_absorb() -> None:
     # Two threads using 0.3 of a core would keep it busy as 2 / 0.3 = 6.7, so 7 threads.
     clock = ScriptedClock(share=0.3, looks=IDLE_LOOKS, reads=2 * IDLE_LOOKS * 4)
-    pool, gate = WorkerPool(20, "test-share", floor=2, cpu_clock=clock), Gate()
+    pool = WorkerPool(20, "test-share", floor=2, cpu_clock=clock, stuck_seconds=NEVER_STUCK)
+    gate = Gate()
     try:
         for _ in range(12):
             pool.submit(gate.task)
