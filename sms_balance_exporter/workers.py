@@ -14,9 +14,9 @@ either sign says the workers are waiting rather than working:
 - every worker has been on its current task longer than a query takes on the CPU (a provider
   keeps it waiting): twice as many threads, again at most a thread per queued task.
 
-Either way never past the bound. The first sign does not see a crowd of short waits, the
-second is blinded by other work keeping the CPU busy (the web server encoding answers for
-many clients); together they cover both.
+Either way never past the bound. The first sign is blinded by other work keeping the CPU busy
+(the web server encoding answers for many clients), the second does not see a crowd of short
+waits; together they cover both.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class WorkerPool:
                 new = self._claim_threads(1)
             else:
                 self._backlog += 1
-                if self._threads < self._size:
+                if self._can_grow():
                     self._wake_grower()
         self._tasks.put(task)
         self._start_threads(new)
@@ -159,11 +159,9 @@ class WorkerPool:
         idle_looks = 0
         while True:
             with self._lock:
-                if not (self._backlog and self._threads < self._size):
-                    idle_looks = 0
-                self._backlog_grew.wait_for(
-                    lambda: self._closed or (self._backlog > 0 and self._threads < self._size)
-                )
+                if not self._can_grow():
+                    idle_looks = 0  # a new backlog is looked at afresh
+                self._backlog_grew.wait_for(lambda: self._closed or self._can_grow())
                 if self._closed:
                     return
             wall, cpu = time.monotonic(), self._cpu_clock()
@@ -182,6 +180,10 @@ class WorkerPool:
                 self._backlog -= count
                 new = self._claim_threads(count)
             self._start_threads(new)
+
+    def _can_grow(self) -> bool:
+        """Whether tasks are queued and the bound leaves room for more threads (lock held)."""
+        return self._backlog > 0 and self._threads < self._size
 
     def _all_stuck(self) -> bool:
         """Whether every worker has been on its task longer than `stuck_seconds` (lock held)."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -67,42 +69,45 @@ class ScriptedClock:
         return factor * time.monotonic()
 
 
+@contextmanager
+def gated(pool: WorkerPool, tasks: int) -> Iterator[Gate]:
+    """`tasks` gate tasks submitted to `pool`; on the way out the gate opens and the pool
+    shuts down, whatever the test asserted."""
+    gate = Gate()
+    try:
+        for _ in range(tasks):
+            pool.submit(gate.task)
+        yield gate
+    finally:
+        gate.release.set()
+        pool.shutdown()
+
+
 def pool_threads(name: str) -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith(f"{name}-")]
 
 
 def test_tasks_waiting_on_the_network_get_threads_up_to_the_bound() -> None:
-    pool, gate = WorkerPool(6, "test-waiting", floor=2), Gate()
-    try:
-        for _ in range(8):
-            pool.submit(gate.task)
+    pool = WorkerPool(6, "test-waiting", floor=2)
+    with gated(pool, 8) as gate:
         gate.wait_until("started", 6)  # the CPU idles: the grower added four threads
         assert pool.threads == 6
         gate.release.set()
         gate.wait_until("finished", 8)
         assert gate.most_running == 6  # the last two waited for a free worker
-    finally:
-        gate.release.set()
-        pool.shutdown()
 
 
 def test_tasks_busy_on_the_cpu_stay_on_the_floor() -> None:
     # Two clock reads per look; several times the looks that would grow an idle pool.
     clock = ScriptedClock(share=1.0, looks=0, reads=2 * IDLE_LOOKS * 3)
     pool = WorkerPool(6, "test-busy", floor=2, cpu_clock=clock, stuck_seconds=NEVER_STUCK)
-    gate = Gate()
-    try:
-        for _ in range(4):
-            pool.submit(gate.task)
+    with gated(pool, 4) as gate:
         gate.wait_until("started", 2)
         assert clock.read_enough.wait(WAIT)
         assert (gate.started, pool.threads) == (2, 2)
         gate.release.set()
         gate.wait_until("finished", 4)  # the two queued tasks ran on the floor's threads
         assert pool.threads == 2
-    finally:
-        gate.release.set()
-        pool.shutdown()
 
 
 def test_workers_stuck_on_their_tasks_get_company_however_busy_the_cpu() -> None:
@@ -110,33 +115,21 @@ def test_workers_stuck_on_their_tasks_get_company_however_busy_the_cpu() -> None
     # slow provider, past `stuck_seconds`: the pool doubles (1, 2, 4, then the bound of 6).
     clock = ScriptedClock(share=1.0, looks=0, reads=0)
     pool = WorkerPool(6, "test-stuck", floor=1, cpu_clock=clock, stuck_seconds=0.01)
-    gate = Gate()
-    try:
-        for _ in range(8):
-            pool.submit(gate.task)
+    with gated(pool, 8) as gate:
         gate.wait_until("started", 6)
         assert pool.threads == 6
-    finally:
-        gate.release.set()
-        pool.shutdown()
 
 
 def test_the_pool_grows_by_what_the_idle_cpu_could_absorb() -> None:
     # Two threads using 0.3 of a core would keep it busy as 2 / 0.3 = 6.7, so 7 threads.
     clock = ScriptedClock(share=0.3, looks=IDLE_LOOKS, reads=2 * IDLE_LOOKS * 4)
     pool = WorkerPool(20, "test-share", floor=2, cpu_clock=clock, stuck_seconds=NEVER_STUCK)
-    gate = Gate()
-    try:
-        for _ in range(12):
-            pool.submit(gate.task)
+    with gated(pool, 12) as gate:
         gate.wait_until("started", 7)
         assert clock.read_enough.wait(WAIT)  # looks enough after it, at a busy CPU
         assert (gate.started, pool.threads) == (7, 7)
         gate.release.set()
         gate.wait_until("finished", 12)
-    finally:
-        gate.release.set()
-        pool.shutdown()
 
 
 def test_a_failing_task_is_logged_and_its_worker_goes_on(caplog: pytest.LogCaptureFixture) -> None:
