@@ -11,12 +11,16 @@ either sign says the workers are waiting rather than working:
 
 - the process's CPU has stayed mostly idle: as many threads as that idle share could keep
   busy, at most a thread per queued task;
-- every worker has been on its current task longer than a query takes on the CPU (a provider
-  keeps it waiting): twice as many threads, again at most a thread per queued task.
+- every worker has been on its current task longer than a query takes on the CPU, and the
+  workers together used less than half a core meanwhile (a provider keeps them waiting):
+  twice as many threads, again at most a thread per queued task.
 
 Either way never past the bound. The first sign is blinded by other work keeping the CPU busy
 (the web server encoding answers for many clients), the second does not see a crowd of short
-waits; together they cover both.
+waits; together they cover both. The second reads the workers' own CPU clocks because a long
+task alone does not mean a wait: a task busy on the CPU (a provider's validator built on first
+use, a slow machine) or waiting for the GIL the other workers hold is long too, and doubling
+the pool for it makes every task longer still, until the bound.
 """
 
 from __future__ import annotations
@@ -54,8 +58,9 @@ _NO_CPU = 0.01
 
 class WorkerPool:
     """Runs tasks on at most `size` daemon threads; see the module's docstring for when it
-    starts them. `cpu_clock` (the process's CPU time in seconds) and `stuck_seconds` are
-    replaceable in tests."""
+    starts them. `cpu_clock` (the process's CPU time in seconds), `stuck_seconds` and
+    `thread_cpu_clock` (called on a worker, returns that worker's CPU clock) are replaceable
+    in tests."""
 
     def __init__(
         self,
@@ -64,12 +69,15 @@ class WorkerPool:
         floor: int = FLOOR,
         cpu_clock: Callable[[], float] = time.process_time,
         stuck_seconds: float = STUCK_SECONDS,
+        thread_cpu_clock: Callable[[], Callable[[], float]] | None = None,
     ) -> None:
         self._size = size
         self._floor = min(floor, size)
         self._name = name
         self._cpu_clock = cpu_clock
         self._stuck_seconds = stuck_seconds
+        self._thread_cpu_clock = thread_cpu_clock or own_cpu_clock
+        self._worker_clocks: list[Callable[[], float]] = []  # each worker's CPU clock
         self._task_started: dict[int, float] = {}  # busy worker's thread id -> its task's start
         self._tasks: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -134,6 +142,7 @@ class WorkerPool:
 
     def _work(self) -> None:
         me = threading.get_ident()
+        self._worker_clocks.append(self._thread_cpu_clock())  # list.append: atomic
         while True:
             task = self._tasks.get()
             if task is None:
@@ -155,7 +164,7 @@ class WorkerPool:
         """While tasks are queued and the bound allows, grow the pool (see the module's
         docstring): once the CPU has been mostly idle for `IDLE_LOOKS` looks in a row, by the
         factor it could still absorb (threads using a fifth of a core: five times as many);
-        else, once every worker is stuck on its task, twofold."""
+        else, once every worker is stuck on its task without using the CPU, twofold."""
         idle_looks = 0
         while True:
             with self._lock:
@@ -164,14 +173,17 @@ class WorkerPool:
                 self._backlog_grew.wait_for(lambda: self._closed or self._can_grow())
                 if self._closed:
                     return
-            wall, cpu = time.monotonic(), self._cpu_clock()
+            clocks = self._worker_clocks[:]
+            wall, cpu, workers_cpu = time.monotonic(), self._cpu_clock(), _total(clocks)
             time.sleep(LOOK_SECONDS)  # a measuring window, not a wait for anything
-            share = (self._cpu_clock() - cpu) / max(time.monotonic() - wall, LOOK_SECONDS)
+            elapsed = max(time.monotonic() - wall, LOOK_SECONDS)
+            share = (self._cpu_clock() - cpu) / elapsed
+            workers_share = (_total(clocks) - workers_cpu) / elapsed
             idle_looks = idle_looks + 1 if share < IDLE_CPU_SHARE else 0
             with self._lock:
                 if idle_looks >= IDLE_LOOKS:
                     wanted = math.ceil(self._threads / max(share, _NO_CPU))
-                elif self._all_stuck():
+                elif self._all_stuck() and workers_share < IDLE_CPU_SHARE:
                     wanted = 2 * self._threads  # one slow task must not call up the bound
                 else:
                     continue
@@ -192,3 +204,28 @@ class WorkerPool:
             len(started) == self._threads > 0
             and time.monotonic() - max(started) > self._stuck_seconds
         )
+
+
+def own_cpu_clock() -> Callable[[], float]:
+    """The calling thread's CPU clock, for other threads to read: seconds of CPU it has used
+    (0 where the platform has no such clock, or once the thread has ended).
+
+    The thread asks for its own clock while it surely runs: asked for an ended thread's,
+    `pthread_getcpuclockid` may read freed memory, whereas reading the clock of an ended
+    thread only fails."""
+    try:
+        clock = time.pthread_getcpuclockid(threading.get_ident())
+    except (AttributeError, OSError):  # not on macOS nor Windows
+        return lambda: 0.0
+
+    def read() -> float:
+        try:
+            return time.clock_gettime(clock)
+        except OSError:
+            return 0.0
+
+    return read
+
+
+def _total(clocks: list[Callable[[], float]]) -> float:
+    return sum(clock() for clock in clocks)

@@ -1,6 +1,6 @@
 """The query worker pool: threads at once up to the floor, beyond it only while the CPU idles
-or every worker is stuck on its task, never past the bound; queued tasks taken by busy
-workers as they finish; a failing task logged; shutdown ends every thread."""
+or every worker is stuck on its task without using the CPU, never past the bound; queued tasks
+taken by busy workers as they finish; a failing task logged; shutdown ends every thread."""
 
 from __future__ import annotations
 
@@ -118,6 +118,24 @@ def test_workers_stuck_on_their_tasks_get_company_however_busy_the_cpu() -> None
     with gated(pool, 8) as gate:
         gate.wait_until("started", 6)
         assert pool.threads == 6
+
+
+def test_workers_long_on_the_cpu_get_no_company() -> None:
+    # Every worker is past `stuck_seconds`, but busy on the CPU itself (its clock runs as fast
+    # as the wall clock), not waiting: another thread would only make each task longer.
+    clock = ScriptedClock(share=1.0, looks=0, reads=2 * IDLE_LOOKS * 3)
+    pool = WorkerPool(
+        6,
+        "test-long",
+        floor=2,
+        cpu_clock=clock,
+        stuck_seconds=0.001,
+        thread_cpu_clock=lambda: time.monotonic,
+    )
+    with gated(pool, 4) as gate:
+        gate.wait_until("started", 2)
+        assert clock.read_enough.wait(WAIT)
+        assert (gate.started, pool.threads) == (2, 2)
 
 
 def test_the_pool_grows_by_what_the_idle_cpu_could_absorb() -> None:
