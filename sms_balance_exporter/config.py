@@ -3,6 +3,7 @@ durations, defaults, and errors that name the file, the account and the field.""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -614,4 +615,10 @@ def _where(index: int, name: str | None) -> str:
 
 
 def _field(where: str, key: Any) -> str:
-    return f"{where}, field {shown(key, '(name not shown)')}"
+    return f"{where}, field {_field_name(key)}"
+
+
+@functools.lru_cache(maxsize=256)
+def _field_name(key: Any) -> str:
+    # Cached: the same few keys come back in every account, and a config may hold thousands.
+    return shown(key, "(name not shown)")

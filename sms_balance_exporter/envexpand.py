@@ -23,6 +23,8 @@ def expand(text: str, environ: Mapping[str, str], empty: list[str] | None = None
     A `$` that starts no `${` or `$$` stays as it is. The names of variables that are set
     but empty (without a default) are appended to `empty`.
     """
+    if "$" not in text:  # nearly every value: skip the scan, char by char, below
+        return text
     out: list[str] = []
     i = 0
     while i < len(text):
