@@ -182,8 +182,10 @@ class WorkerPool:
             idle_looks = idle_looks + 1 if share < IDLE_CPU_SHARE else 0
             with self._lock:
                 if idle_looks >= IDLE_LOOKS:
+                    sign = "the CPU idles"
                     wanted = math.ceil(self._threads / max(share, _NO_CPU))
                 elif self._all_stuck() and workers_share < IDLE_CPU_SHARE:
+                    sign = "every worker waits on its task"
                     wanted = 2 * self._threads  # one slow task must not call up the bound
                 else:
                     continue
@@ -191,6 +193,15 @@ class WorkerPool:
                 count = min(self._backlog, self._size - self._threads, wanted - self._threads)
                 self._backlog -= count
                 new = self._claim_threads(count)
+            log.debug(
+                "query pool grows",
+                extra={
+                    "threads": self._threads,
+                    "sign": sign,
+                    "cpu": round(share, 2),
+                    "workers_cpu": round(workers_share, 2),
+                },
+            )
             self._start_threads(new)
 
     def _can_grow(self) -> bool:
