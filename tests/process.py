@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 import requests
@@ -33,7 +34,11 @@ class ExporterProcess:
         self.log_lines: list[str] = []
         assert self.process.stderr is not None
         stderr = self.process.stderr
-        threading.Thread(target=lambda: [self.lines.put(ln) for ln in stderr], daemon=True).start()
+        threading.Thread(target=self._read_lines, args=(stderr,), daemon=True).start()
+
+    def _read_lines(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
 
     def wait_for_log(self, pattern: str, timeout: float = 15.0) -> re.Match[str]:
         while True:
