@@ -193,10 +193,11 @@ class WorkerPool:
                 count = min(self._backlog, self._size - self._threads, wanted - self._threads)
                 self._backlog -= count
                 new = self._claim_threads(count)
+                threads = self._threads
             log.debug(
                 "query pool grows",
                 extra={
-                    "threads": self._threads,
+                    "threads": threads,
                     "sign": sign,
                     "cpu": round(share, 2),
                     "workers_cpu": round(workers_share, 2),
