@@ -192,6 +192,10 @@ def markdown(results: dict[str, Any], image: str, level: int = 1) -> str:
         f"Linux {machine['kernel']}, Python {machine['python']}",
         f"- load average (1 min) at start {machine['loadavg_start'][0]:.2f}, "
         f"at end {machine.get('loadavg_end', [math.nan])[0]:.2f}",
+        "- machine speed: a fixed pure-Python loop took "
+        f"{machine.get('reference_loop_ms_start', math.nan):.0f} ms at start and "
+        f"{machine.get('reference_loop_ms_end', math.nan):.0f} ms at end "
+        "(`reference_loop_ms` in `run.py`; compare runs only next to it)",
         f"- code: `{meta['git']}`",
     ]
     runs = {p.get("run_started_at") for p in parts.values()}

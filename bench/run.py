@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import platform
 import shlex
@@ -102,7 +103,20 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "kernel": platform.release(),
         "loadavg_start": list(os.getloadavg()),
+        "reference_loop_ms_start": reference_loop_ms(),
     }
+
+
+def reference_loop_ms() -> float:
+    """The machine's speed for pure Python, as this run saw it: the best of five times of a
+    fixed loop, in ms. On a shared machine it changes through the day (by up to 2 x here), so
+    two runs' figures compare only next to it."""
+    best = math.inf
+    for _ in range(5):
+        started = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
 
 
 def _git() -> str:
@@ -181,6 +195,7 @@ def main(argv: list[str]) -> int:
             print(f"bench: {name} {outcome} in {result['duration_s']:.1f} s", file=sys.stderr)
     results["run"]["duration_s"] = time.monotonic() - started
     info["loadavg_end"] = list(os.getloadavg())
+    info["reference_loop_ms_end"] = reference_loop_ms()
 
     if "cells" in results["parts"].get("scrape_time", {}):
         results["plot"] = report.plot(results["parts"]["scrape_time"], output / report.PLOT_NAME)
