@@ -56,6 +56,27 @@ IDLE_LOOKS = 3
 _NO_CPU = 0.01
 
 
+def own_cpu_clock() -> Callable[[], float]:
+    """The calling thread's CPU clock, for other threads to read: seconds of CPU it has used
+    (0 where the platform has no such clock, or once the thread has ended).
+
+    The thread asks for its own clock while it surely runs: asked for an ended thread's,
+    `pthread_getcpuclockid` may read freed memory, whereas reading the clock of an ended
+    thread only fails."""
+    try:
+        clock = time.pthread_getcpuclockid(threading.get_ident())
+    except (AttributeError, OSError):  # not on macOS nor Windows
+        return lambda: 0.0
+
+    def read() -> float:
+        try:
+            return time.clock_gettime(clock)
+        except OSError:
+            return 0.0
+
+    return read
+
+
 class WorkerPool:
     """Runs tasks on at most `size` daemon threads; see the module's docstring for when it
     starts them. `cpu_clock` (the process's CPU time in seconds), `stuck_seconds` and
@@ -69,14 +90,14 @@ class WorkerPool:
         floor: int = FLOOR,
         cpu_clock: Callable[[], float] = time.process_time,
         stuck_seconds: float = STUCK_SECONDS,
-        thread_cpu_clock: Callable[[], Callable[[], float]] | None = None,
+        thread_cpu_clock: Callable[[], Callable[[], float]] = own_cpu_clock,
     ) -> None:
         self._size = size
         self._floor = min(floor, size)
         self._name = name
         self._cpu_clock = cpu_clock
         self._stuck_seconds = stuck_seconds
-        self._thread_cpu_clock = thread_cpu_clock or own_cpu_clock
+        self._thread_cpu_clock = thread_cpu_clock
         self._worker_clocks: list[Callable[[], float]] = []  # each worker's CPU clock
         self._task_started: dict[int, float] = {}  # busy worker's thread id -> its task's start
         self._tasks: queue.SimpleQueue[Task | None] = queue.SimpleQueue()
@@ -216,27 +237,6 @@ class WorkerPool:
             len(started) == self._threads > 0
             and time.monotonic() - max(started) > self._stuck_seconds
         )
-
-
-def own_cpu_clock() -> Callable[[], float]:
-    """The calling thread's CPU clock, for other threads to read: seconds of CPU it has used
-    (0 where the platform has no such clock, or once the thread has ended).
-
-    The thread asks for its own clock while it surely runs: asked for an ended thread's,
-    `pthread_getcpuclockid` may read freed memory, whereas reading the clock of an ended
-    thread only fails."""
-    try:
-        clock = time.pthread_getcpuclockid(threading.get_ident())
-    except (AttributeError, OSError):  # not on macOS nor Windows
-        return lambda: 0.0
-
-    def read() -> float:
-        try:
-            return time.clock_gettime(clock)
-        except OSError:
-            return 0.0
-
-    return read
 
 
 def _total(clocks: list[Callable[[], float]]) -> float:
