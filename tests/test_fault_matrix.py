@@ -6,7 +6,6 @@ secret appears in the answer, the landing page or the logs."""
 from __future__ import annotations
 
 import logging
-import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
@@ -54,12 +53,6 @@ FAULTS: dict[Fault | str, Reason | frozenset[Reason] | None] = {
 }
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def tls_sim() -> Iterator[Simulator]:
     """A simulator behind a certificate no system trust store knows."""
@@ -87,6 +80,7 @@ def test_fault(
     tls_sim: Simulator,
     start_exporter: Start,
     caplog: pytest.LogCaptureFixture,
+    refused_port: int,
 ) -> None:
     sim = two_per_provider
     entries = []
@@ -96,7 +90,7 @@ def test_fault(
             if isinstance(fault, Fault):
                 sim.set_fault(name, fault)
             elif fault == "connection_refused":
-                entry["base_url"] = f"http://127.0.0.1:{closed_port()}/{entry['provider']}"
+                entry["base_url"] = f"http://127.0.0.1:{refused_port}/{entry['provider']}"
             else:
                 entry["base_url"] = tls_sim.base_url(entry["provider"])
         entries.append(entry)

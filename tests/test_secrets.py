@@ -22,18 +22,11 @@ from tests.process import exporter_process
 Write = Callable[..., Path]
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on: connecting to it is refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def secret_values(sim: Simulator) -> list[str]:
     return [v for a in sim.accounts.values() for v in a.credentials.values()]
 
 
-def test_no_secret_anywhere(sim: Simulator, write_config: Write) -> None:
+def test_no_secret_anywhere(sim: Simulator, write_config: Write, refused_port: int) -> None:
     # The sample credentials are unique strings derived from each account's name.
     sim.set_fault("iletimerkezi-1", Fault.REVOKED)
     sim.set_fault("engagelab-1", Fault.HTML_5XX)
@@ -45,7 +38,7 @@ def test_no_secret_anywhere(sim: Simulator, write_config: Write) -> None:
             "name": unreachable.name,
             "provider": "smsdev",
             **unreachable.credentials,
-            "base_url": f"http://127.0.0.1:{closed_port()}",
+            "base_url": f"http://127.0.0.1:{refused_port}",
         }
     )
     secrets = [*secret_values(sim), "SeCrEt-smsdev-down-key"]

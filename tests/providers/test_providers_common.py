@@ -6,7 +6,6 @@ provider's own test file holds only what is specific to it."""
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
@@ -112,15 +111,9 @@ def test_a_json_message_under_an_auth_or_rate_limit_status(
         assert_fails(provider, status, {"message": message}, reason)
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.parametrize("provider_id", BUILT_IN)
-def test_transport_errors_never_show_a_credential(provider_id: str) -> None:
-    host = f"http://127.0.0.1:{closed_port()}"
+def test_transport_errors_never_show_a_credential(provider_id: str, refused_port: int) -> None:
+    host = f"http://127.0.0.1:{refused_port}"
     provider = provider_of(provider_id, host)
     with pytest.raises(ProviderError) as caught:
         UpstreamClient().fetch_balance(provider, host, time.monotonic() + 5)
