@@ -176,6 +176,21 @@ def targets(parts: dict[str, Any]) -> list[dict[str, str]]:
 # -- Markdown -------------------------------------------------------------------------------------
 
 
+def _steal_line(machine: dict[str, Any], parts: dict[str, Any]) -> str:
+    """The host's steal over the run and by part: CPU time our processes did not get."""
+    if "host_steal_share" not in machine:
+        return "- the host's steal: not recorded"
+    by_part = ", ".join(
+        f"{name} {part['host_steal_share']:.0%}"
+        for name, part in parts.items()
+        if "host_steal_share" in part
+    )
+    return (
+        f"- the host's steal (CPU time it gave other guests): {machine['host_steal_share']:.0%}"
+        f" of the CPUs' time over the run ({by_part})"
+    )
+
+
 def markdown(results: dict[str, Any], image: str, level: int = 1) -> str:
     """The whole report; `image` is the plot's path relative to the Markdown file."""
     h = "#" * level
@@ -196,6 +211,7 @@ def markdown(results: dict[str, Any], image: str, level: int = 1) -> str:
         f"{machine.get('reference_loop_ms_start', math.nan):.0f} ms at start and "
         f"{machine.get('reference_loop_ms_end', math.nan):.0f} ms at end "
         "(`reference_loop_ms` in `run.py`; compare runs only next to it)",
+        _steal_line(machine, parts),
         f"- code: `{meta['git']}`",
     ]
     runs = {p.get("run_started_at") for p in parts.values()}

@@ -107,6 +107,25 @@ def machine() -> dict[str, Any]:
     }
 
 
+def cpu_times() -> tuple[int, int]:
+    """The machine's CPU time so far, (stolen by the host, all), in clock ticks from
+    `/proc/stat`; (0, 0) where there is none. On a virtual machine the host may run other
+    guests on our CPUs: that time counts in no process's CPU time, so the figures of a part
+    during which the host took much are slower than the code."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return 0, 0
+    ticks = [int(field) for field in fields[:8]]  # user … steal; guest time is in user
+    return (ticks[7] if len(ticks) == 8 else 0), sum(ticks)
+
+
+def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of the CPUs' time the host took between two `cpu_times()` readings."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total > 0 else 0.0
+
+
 def reference_loop_ms() -> float:
     """The machine's speed for pure Python, as this run saw it: the best of five times of a
     fixed loop, in ms. On a shared machine it changes through the day (by up to 2 x here), so
@@ -177,12 +196,13 @@ def main(argv: list[str]) -> int:
         "parts": {k: v for k, v in previous.items() if k in PARTS and k not in selected},
     }
     failed = []
+    run_cpu_times = cpu_times()
     compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="sms-bench-") as workdir:
         ctx = parts.Context(workdir=Path(workdir), logs=output / "logs")
         for name in selected:
             print(f"bench: {name} ...", file=sys.stderr, flush=True)
-            part_started = time.monotonic()
+            part_started, part_cpu_times = time.monotonic(), cpu_times()
             try:
                 result = PARTS[name](settings, ctx)
             except Exception as error:  # one broken part must not cost the others
@@ -190,12 +210,14 @@ def main(argv: list[str]) -> int:
                 failed.append(name)
             result["run_started_at"] = started_at
             result["duration_s"] = time.monotonic() - part_started
+            result["host_steal_share"] = steal_share(part_cpu_times, cpu_times())
             results["parts"][name] = result
             outcome = f"FAILED: {result['error']}" if "error" in result else "done"
             print(f"bench: {name} {outcome} in {result['duration_s']:.1f} s", file=sys.stderr)
     results["run"]["duration_s"] = time.monotonic() - started
     info["loadavg_end"] = list(os.getloadavg())
     info["reference_loop_ms_end"] = reference_loop_ms()
+    info["host_steal_share"] = steal_share(run_cpu_times, cpu_times())
 
     if "cells" in results["parts"].get("scrape_time", {}):
         results["plot"] = report.plot(results["parts"]["scrape_time"], output / report.PLOT_NAME)

@@ -62,9 +62,12 @@ def test_quick_benchmark_runs_and_reports_every_part(tmp_path: Path) -> None:
     assert results["parts"]["seed_providers"]["ours"]["seconds"]["median"] > 0
     assert all(row["upstream_calls"] == 1 for row in results["parts"]["stalled_body"]["rows"])
     assert len(results["targets"]) >= 8
+    steal = [part["host_steal_share"] for part in results["parts"].values()]
+    assert all(0.0 <= share <= 1.0 for share in [*steal, results["machine"]["host_steal_share"]])
 
     report = (tmp_path / "results.md").read_text()
     for heading in ("## Targets", *(f"## {n}." for n in range(1, 9))):
         assert heading in report
+    assert "- the host's steal (CPU time it gave other guests): " in report
     if results["plot"] == "scrape_time.png":
         assert (tmp_path / "scrape_time.png").read_bytes().startswith(b"\x89PNG")
