@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import parts
+import psutil
 import report
 import soak
 from harness import BENCH_DIR, REPO_DIR
@@ -107,23 +108,18 @@ def machine() -> dict[str, Any]:
     }
 
 
-def cpu_times() -> tuple[int, int]:
-    """The machine's CPU time so far, (stolen by the host, all), in clock ticks from
-    `/proc/stat`; (0, 0) where there is none. On a virtual machine the host may run other
-    guests on our CPUs: that time counts in no process's CPU time, so the figures of a part
-    during which the host took much are slower than the code."""
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    except OSError:
-        return 0, 0
-    ticks = [int(field) for field in fields[:8]]  # user … steal; guest time is in user
-    return (ticks[7] if len(ticks) == 8 else 0), sum(ticks)
+def stolen_seconds() -> float:
+    """CPU seconds the host has taken from this machine's CPUs so far, as psutil reads them
+    (0 where it reports none). On a virtual machine the host may run other guests on our
+    CPUs: that time counts in no process's CPU time, so the figures of a part during which
+    the host took much are slower than the code."""
+    return float(getattr(psutil.cpu_times(), "steal", 0.0))
 
 
-def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float:
-    """The share of the CPUs' time the host took between two `cpu_times()` readings."""
-    total = after[1] - before[1]
-    return (after[0] - before[0]) / total if total > 0 else 0.0
+def steal_share(stolen: float, seconds: float) -> float:
+    """The share of all CPUs' time over `seconds` of wall time that the host took."""
+    capacity = seconds * (os.cpu_count() or 1)
+    return stolen / capacity if capacity > 0 else 0.0
 
 
 def reference_loop_ms() -> float:
@@ -181,7 +177,7 @@ def main(argv: list[str]) -> int:
         previous = json.loads(results_path.read_text()).get("parts", {})
 
     started_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-    started = time.monotonic()
+    started, run_stolen = time.monotonic(), stolen_seconds()
     info = machine()
     results: dict[str, Any] = {
         "run": {
@@ -196,13 +192,12 @@ def main(argv: list[str]) -> int:
         "parts": {k: v for k, v in previous.items() if k in PARTS and k not in selected},
     }
     failed = []
-    run_cpu_times = cpu_times()
     compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="sms-bench-") as workdir:
         ctx = parts.Context(workdir=Path(workdir), logs=output / "logs")
         for name in selected:
             print(f"bench: {name} ...", file=sys.stderr, flush=True)
-            part_started, part_cpu_times = time.monotonic(), cpu_times()
+            part_started, part_stolen = time.monotonic(), stolen_seconds()
             try:
                 result = PARTS[name](settings, ctx)
             except Exception as error:  # one broken part must not cost the others
@@ -210,14 +205,18 @@ def main(argv: list[str]) -> int:
                 failed.append(name)
             result["run_started_at"] = started_at
             result["duration_s"] = time.monotonic() - part_started
-            result["host_steal_share"] = steal_share(part_cpu_times, cpu_times())
+            result["host_steal_share"] = steal_share(
+                stolen_seconds() - part_stolen, result["duration_s"]
+            )
             results["parts"][name] = result
             outcome = f"FAILED: {result['error']}" if "error" in result else "done"
             print(f"bench: {name} {outcome} in {result['duration_s']:.1f} s", file=sys.stderr)
     results["run"]["duration_s"] = time.monotonic() - started
     info["loadavg_end"] = list(os.getloadavg())
     info["reference_loop_ms_end"] = reference_loop_ms()
-    info["host_steal_share"] = steal_share(run_cpu_times, cpu_times())
+    info["host_steal_share"] = steal_share(
+        stolen_seconds() - run_stolen, results["run"]["duration_s"]
+    )
 
     if "cells" in results["parts"].get("scrape_time", {}):
         results["plot"] = report.plot(results["parts"]["scrape_time"], output / report.PLOT_NAME)
