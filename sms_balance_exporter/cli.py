@@ -17,10 +17,10 @@ from typing import Any, NoReturn
 import click
 
 from sms_balance_exporter import __version__
-from sms_balance_exporter.allocator import tune_allocator
 from sms_balance_exporter.config import Config, ConfigError, load_config
 from sms_balance_exporter.logs import LEVELS, scrub, set_known_secrets, setup_logging
 from sms_balance_exporter.numbers import grouped
+from sms_balance_exporter.politeness import MAX_IN_FLIGHT
 from sms_balance_exporter.runtime import ExporterRuntime, config_secrets
 from sms_balance_exporter.server import (
     DEFAULT_PORT,
@@ -103,12 +103,21 @@ def main() -> None:
 @config_file_option
 @listen_option
 @_option("web.config.file", "web_config_file", metavar="PATH", help="exporter-toolkit web config.")
+@_option(
+    "query.max-concurrency",
+    "max_concurrency",
+    type=click.IntRange(1, 1024),
+    default=MAX_IN_FLIGHT,
+    show_default=True,
+    help="Balance queries in flight at once, over all accounts.",
+)
 @log_level_option
 @log_format_option
 def serve(
     config_file: str,
     listen_address: str,
     web_config_file: str | None,
+    max_concurrency: int,
     log_level: str,
     log_format: str,
 ) -> None:
@@ -116,7 +125,11 @@ def serve(
     setup_logging(log_level, log_format)
     web = _watch_web_config(web_config_file)
     try:
-        runtime = ExporterRuntime(lambda: _log_warnings(load_config(config_file)), basic_auth=web)
+        runtime = ExporterRuntime(
+            lambda: _log_warnings(load_config(config_file)),
+            basic_auth=web,
+            max_concurrency=max_concurrency,
+        )
     except ConfigError as error:  # a bad config stops here with the full list of problems
         _config_failure(error)
     _run_server(runtime, listen_address, reload_on_sighup=True, web=web)
@@ -191,7 +204,6 @@ def _run_server(
     web: WebConfigWatcher | None = None,
 ) -> None:
     tls = web.tls if web is not None and web.current().tls is not None else None
-    tune_allocator()  # before the server's and the queries' threads start
     try:
         server = ExporterServer(runtime.app, listen_address, tls)
     except ListenAddressError as error:

@@ -22,15 +22,17 @@ from typing import Generic, TypeVar
 from urllib.parse import urlsplit
 
 from sms_balance_exporter.config import Account
-from sms_balance_exporter.workers import QUERY_WORKERS
 
+# Balance queries in flight at once in all, unless `--query.max-concurrency` says otherwise: the
+# service's worker threads, and so the connections the transport keeps to one host.
+MAX_IN_FLIGHT = 128
 # Four calls at a time on one key: a key configured twice never doubles its load and a
 # reseller's sub-accounts trickle in rather than burst, while a parent key's 100 sub-accounts
 # at 300 ms latency still answer within the default 10 s timeout (two would need 15 s).
 CREDENTIAL_CONCURRENCY = 4
-# Half the worker pool (64): one provider's host never takes every worker, and a fleet of
-# tens of keys per provider never waits for it.
-HOST_CONCURRENCY = QUERY_WORKERS // 2
+# Half the default bound: one provider's host never takes every worker, and a fleet of tens of
+# keys per provider never waits for it.
+HOST_CONCURRENCY = MAX_IN_FLIGHT // 2
 
 # ("credential", digest) | ("host", provider id, origin) | ("provider", provider id, origin or "")
 LimitKey = tuple[str, ...]

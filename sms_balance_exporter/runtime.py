@@ -11,6 +11,7 @@ from sms_balance_exporter.basic_auth import Authenticator
 from sms_balance_exporter.collector import ExporterCollector
 from sms_balance_exporter.config import Config
 from sms_balance_exporter.logs import set_known_secrets
+from sms_balance_exporter.politeness import MAX_IN_FLIGHT
 from sms_balance_exporter.service import BalanceService
 from sms_balance_exporter.upstream import UpstreamClient
 from sms_balance_exporter.web import ExporterApp, reload_error_message
@@ -27,6 +28,7 @@ class ExporterRuntime:
         load: Callable[[], Config],
         service: BalanceService | None = None,
         basic_auth: Authenticator | None = None,
+        max_concurrency: int = MAX_IN_FLIGHT,
     ) -> None:
         self._load = load
         self._lock = threading.Lock()
@@ -35,7 +37,9 @@ class ExporterRuntime:
         self.last_reload_success_time = time.time()  # the start-up load counts as one
         set_known_secrets(config_secrets(self._config))
         self.service = service or BalanceService(
-            UpstreamClient(), provider_limit=lambda provider: self._config.concurrency_for(provider)
+            UpstreamClient(max_concurrency),
+            max_concurrency,
+            provider_limit=lambda provider: self._config.concurrency_for(provider),
         )
         self.app = ExporterApp(
             lambda: self._config,

@@ -1,24 +1,34 @@
-"""Balance queries for many accounts: concurrent, each within its deadline, one in-flight
-upstream request per account shared by overlapping scrapes, results younger than
+"""Balance queries for many accounts: run on a `ThreadPoolExecutor`, each within its deadline,
+one in-flight query per account shared by overlapping scrapes, results younger than
 `min_interval` served from memory, in-flight limits per credential, host and (where the config
 sets one) provider, and the per-account state the metrics report."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sms_balance_exporter.config import Account
-from sms_balance_exporter.politeness import LimitKey, Slots, limit_keys
-from sms_balance_exporter.providers import Balance, ProviderError, Reason
-from sms_balance_exporter.upstream import UpstreamClient
-from sms_balance_exporter.workers import QUERY_WORKERS, WorkerPool
+from sms_balance_exporter.politeness import MAX_IN_FLIGHT, LimitKey, Slots, limit_keys
+from sms_balance_exporter.providers import Balance, Provider, ProviderError, Reason
 
 log = logging.getLogger(__name__)
+
+
+class Upstream(Protocol):
+    """What the service needs of the upstream client."""
+
+    def fetch_balance(
+        self, provider: Provider, base_url: str, deadline: float, account: str = ""
+    ) -> Balance: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -44,8 +54,8 @@ class AccountState:
     last_result: QueryResult | None = None
     last_success_time: float | None = None  # unix time
     errors: Counter[Reason] = field(default_factory=Counter)
-    flying: bool = False  # a query of this account is under way (or waiting for a slot)
-    waiters: list[_Scrape] = field(default_factory=list)  # scrapes waiting for that query
+    # The query under way (or waiting for a slot), shared by every scrape that asks meanwhile.
+    in_flight: concurrent.futures.Future[QueryResult] | None = None
     not_before: float = 0.0  # time.monotonic() before which the provider asked not to call
     # A scrape reported the query in flight as a timeout and counted it then; its own end
     # with a timeout is not counted again.
@@ -62,34 +72,27 @@ class AccountSnapshot:
     errors: dict[Reason, int]
 
 
-class _Scrape:
-    """One scrape's wait for the queries it joined or started."""
-
-    __slots__ = ("done", "remaining")
-
-    def __init__(self, lock: threading.Lock) -> None:
-        self.remaining = 0
-        self.done = threading.Condition(lock)
-
-
 class BalanceService:
-    """Runs balance queries on a bounded pool of worker threads."""
+    """Runs balance queries on a fixed pool of worker threads."""
 
     def __init__(
         self,
-        client: UpstreamClient,
-        max_concurrency: int = QUERY_WORKERS,
+        client: Upstream,
+        max_concurrency: int = MAX_IN_FLIGHT,
         provider_limit: Callable[[str], int | None] = lambda provider: None,
     ) -> None:
         """`max_concurrency` bounds the queries in flight in all; `provider_limit(id)` those
         at one provider's API where the config caps it (see `politeness`)."""
         self._client = client
-        self._pool = WorkerPool(max_concurrency, "balance-query")
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_concurrency, thread_name_prefix="balance-query"
+        )
         self._lock = threading.Lock()
         self._states: dict[str, AccountState] = {}
-        # Waiting queries hold no thread, so one crowded credential or host never delays
-        # another's queries.
+        # A query waiting for a slot is only a Future, not a task on the executor: it holds
+        # no thread, so one crowded credential or host never delays another's queries.
         self._slots: Slots[tuple[AccountState, float]] = Slots(provider_limit)
+        self._closed = False
 
     def query(
         self, accounts: Sequence[Account], scrape_deadline: float | None = None
@@ -103,30 +106,24 @@ class BalanceService:
         """
         started = time.monotonic()
         deadlines = [min(started + a.timeout, scrape_deadline or float("inf")) for a in accounts]
-        scrape = _Scrape(self._lock)
         with self._lock:
-            states = [self._join(a, started + a.timeout, scrape) for a in accounts]
-            if scrape.remaining:
-                end = max(deadlines)
-                scrape.done.wait_for(
-                    lambda: scrape.remaining == 0, timeout=max(0.0, end - time.monotonic())
-                )
-            snapshots = []
-            for account, deadline, (state, result) in zip(accounts, deadlines, states, strict=True):
-                if result is None:  # joined a query
-                    if scrape in state.waiters:  # …that has not ended: a timeout here
-                        state.waiters.remove(scrape)
-                        waited = time.monotonic() - started
-                        error = ProviderError(
-                            Reason.TIMEOUT, f"no answer within {deadline - started:.2f}s"
-                        )
-                        result = QueryResult(None, error, waited, time.monotonic())
-                        if not state.timeout_counted:  # counted in the scrape reporting it
-                            state.errors[Reason.TIMEOUT] += 1
-                            state.timeout_counted = True
-                    else:
-                        result = state.last_result
-                assert result is not None
+            outcomes = [self._join(a, started + a.timeout) for a in accounts]
+        pending = [o for _, o in outcomes if isinstance(o, concurrent.futures.Future)]
+        if pending:
+            concurrent.futures.wait(pending, timeout=max(0.0, max(deadlines) - time.monotonic()))
+        snapshots = []
+        with self._lock:
+            for account, deadline, (state, outcome) in zip(
+                accounts, deadlines, outcomes, strict=True
+            ):
+                if isinstance(outcome, concurrent.futures.Future):
+                    result = (
+                        outcome.result()
+                        if outcome.done()
+                        else self._timed_out(state, deadline - started, started)
+                    )
+                else:
+                    result = outcome
                 snapshots.append(
                     AccountSnapshot(account, result, state.last_success_time, dict(state.errors))
                 )
@@ -140,7 +137,11 @@ class BalanceService:
                 del self._states[name]
 
     def shutdown(self) -> None:
-        self._pool.shutdown()
+        """Start no more queries and cut the calls in flight."""
+        with self._lock:
+            self._closed = True
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._client.close()
 
     def last_snapshots(self, accounts: Sequence[Account]) -> list[AccountSnapshot | None]:
         """What is known of each account without querying (for the landing page)."""
@@ -161,14 +162,14 @@ class BalanceService:
     # -- with the lock held -------------------------------------------------------------------
 
     def _join(
-        self, account: Account, deadline: float, scrape: _Scrape
-    ) -> tuple[AccountState, QueryResult | None]:
-        """The account's state, and its result if one is ready without waiting; otherwise
-        `scrape` waits for the account's query, started here unless one is under way."""
+        self, account: Account, deadline: float
+    ) -> tuple[AccountState, QueryResult | concurrent.futures.Future[QueryResult]]:
+        """The account's state, and its result if one is ready without waiting; otherwise the
+        account's query in flight, started here unless one is under way."""
         state = self._states.get(account.name)
         if state is None or state.account != account:  # new, or changed by a reload
             state = self._states[account.name] = AccountState(account, limit_keys(account))
-        if not state.flying:
+        if state.in_flight is None:
             now = time.monotonic()
             cached = state.last_result
             if cached is not None and now - cached.finished < account.min_interval:
@@ -181,23 +182,32 @@ class BalanceService:
                     Reason.RATE_LIMITED, f"rate limited; not calling for another {wait:.0f}s"
                 )
                 return state, QueryResult(None, error, 0.0, now)
-            state.flying = True
+            # Made here rather than by `submit`: the query exists, and is shared, while it
+            # waits for a slot.
+            state.in_flight = concurrent.futures.Future()
             if self._slots.take_or_queue(state.limits, (state, deadline)):
                 self._start(state, deadline)
-        # Overlapping scrapes share one upstream request.
-        state.waiters.append(scrape)
-        scrape.remaining += 1
-        return state, None
+        return state, state.in_flight
+
+    def _timed_out(self, state: AccountState, waited_for: float, started: float) -> QueryResult:
+        """The result of a scrape that stopped waiting for `state`'s query; the timeout is
+        counted here, once, and not again when the query itself ends in a timeout."""
+        if not state.timeout_counted:
+            state.errors[Reason.TIMEOUT] += 1
+            state.timeout_counted = True
+        error = ProviderError(Reason.TIMEOUT, f"no answer within {waited_for:.2f}s")
+        now = time.monotonic()
+        return QueryResult(None, error, now - started, now)
 
     def _start(self, state: AccountState, deadline: float) -> None:
-        self._pool.submit(lambda: self._fly(state, deadline))
+        if not self._closed:  # after shutdown, waiting scrapes end at their deadline
+            self._executor.submit(self._fly, state, deadline)
 
     def _finish(self, state: AccountState, result: QueryResult) -> QueryResult | None:
-        """Record `result`, wake the scrapes waiting for it, start the queries its slots
+        """Record `result`, hand it to the scrapes waiting for it, start the queries its slots
         were holding up; return the result before it."""
         previous = state.last_result
         state.last_result = result
-        state.flying = False
         if result.error is None:
             state.last_success_time = time.time()
         else:
@@ -206,11 +216,9 @@ class BalanceService:
             if result.error.retry_after:
                 state.not_before = result.finished + result.error.retry_after
         state.timeout_counted = False
-        for scrape in state.waiters:
-            scrape.remaining -= 1
-            if scrape.remaining == 0:
-                scrape.done.notify()
-        state.waiters.clear()
+        query, state.in_flight = state.in_flight, None
+        if query is not None:
+            query.set_result(result)  # under the lock: a scrape sees it done or still flying
         for waiting_state, deadline in self._slots.release(state.limits):
             self._start(waiting_state, deadline)
         return previous

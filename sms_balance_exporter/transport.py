@@ -2,19 +2,21 @@
 transport failure a `ProviderError` whose message names the host and holds no secret. It knows
 no provider.
 
-All calls go through one `requests.Session`. What it must not do is switched off: redirects
-(they could carry credentials to a host nobody configured), cookies, `~/.netrc`, retries.
-The deadline is a true one: a watchdog shuts the call's socket down when it passes, so a
-provider that stalls or trickles (status line, headers, chunk sizes, body, TLS handshake,
-proxy CONNECT) frees the worker thread by then; a socket timeout alone restarts on every byte.
+One `requests.Session`, used as its documentation shows: an `HTTPAdapter` sized to the query
+bound and without retries, `timeout=`, `stream=True`, `allow_redirects=False` (a redirect could
+carry credentials to a host nobody configured) and a cookie policy that accepts none. The
+environment is read explicitly (proxies, CA bundle), so `~/.netrc` never is.
+
+`timeout=` bounds each socket operation, so a provider that trickles its answer a byte at a
+time would never time out. The deadline is a true one: a watchdog thread shuts the call's
+socket down when it passes, whatever the call is doing (proxy CONNECT, TLS handshake, headers,
+body).
 """
 
 from __future__ import annotations
 
 import contextlib
-import heapq
 import http.cookiejar
-import itertools
 import os
 import socket
 import ssl
@@ -34,33 +36,32 @@ from urllib3.poolmanager import PoolManager
 from urllib3.util.ssl_ import create_urllib3_context
 
 from sms_balance_exporter import __version__
+from sms_balance_exporter.politeness import MAX_IN_FLIGHT
 from sms_balance_exporter.providers.base import HttpRequest, HttpResponse, ProviderError, Reason
-from sms_balance_exporter.workers import QUERY_WORKERS
 
 MAX_BODY_BYTES = 1024 * 1024  # a balance answer is a few hundred bytes
-POOL_SIZE = QUERY_WORKERS  # one connection per worker thread
 USER_AGENT = f"sms-balance-exporter/{__version__}"
-_HEADERS = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
 _CHUNK_BYTES = 64 * 1024
 _TUNNEL_REFUSED = "Tunnel connection failed: "
 
 
 class Transport:
-    """Performs provider calls. Thread-safe: the worker threads share one session and its
-    connection pools (up to `POOL_SIZE` connections to a host: one per worker).
+    """Performs provider calls. Thread-safe: the query threads share one session, which keeps
+    up to `pool_size` connections to a host (one per query thread).
 
     TLS is verified against `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE` or certifi's bundle, and
     proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (credentials in the proxy URL
     included), all read once, when the transport is made.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pool_size: int = MAX_IN_FLIGHT) -> None:
         self._session = requests.Session()
-        # The environment is read here, explicitly: trust_env would also read ~/.netrc.
-        self._session.trust_env = False
-        self._session.verify = True  # with the context below, whatever a caller passes
-        self._session.cookies = _NoCookies()
-        adapter = _GuardedAdapter(_tls_context(), pool_maxsize=POOL_SIZE)
+        self._session.trust_env = False  # it would also read ~/.netrc; the environment is read here
+        self._session.headers = requests.structures.CaseInsensitiveDict(
+            {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+        )
+        self._session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        adapter = _DeadlineAdapter(_tls_context(), pool_maxsize=pool_size)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         environment = urllib.request.getproxies_environment()
@@ -86,6 +87,7 @@ class Transport:
             failure = _failure(error, host)
         finally:
             call.finish()
+            self._watchdog.forget(call)
             _current.call = None
         # A cut can also look like an answer that simply ended (headers cut short).
         if call.expired:
@@ -96,61 +98,54 @@ class Transport:
             raise failure
         return response
 
+    def close(self) -> None:
+        """Cut every call in flight and close the connections (at shutdown)."""
+        self._watchdog.expire_all()
+        self._session.close()
+
     def _send(self, request: HttpRequest, timeout: float) -> HttpResponse:
-        # Prepared here, not by the session: its merging of session settings (none are set)
-        # costs more CPU than the rest of the call's preparation.
-        headers = requests.structures.CaseInsensitiveDict(_HEADERS)
-        headers.update(request.headers)
-        prepared = requests.PreparedRequest()
-        prepared.prepare(
-            method=request.method,
-            url=request.url,
-            headers=headers,
-            params=dict(request.params) or None,  # None skips requests' costly type checks
+        bypass = requests.utils.should_bypass_proxies(request.url, no_proxy=self._no_proxy)
+        response = self._session.request(
+            request.method,
+            request.url,
+            headers=dict(request.headers),
+            params=dict(request.params) or None,
             json=request.json_body,
             data=dict(request.form_body) if request.form_body is not None else None,
             auth=request.basic_auth,
-            cookies=self._session.cookies,
-        )
-        proxies = {}
-        if self._proxies and not requests.utils.should_bypass_proxies(
-            request.url, no_proxy=self._no_proxy
-        ):
-            proxies = self._proxies
-        response = self._session.send(
-            prepared,
-            stream=True,
             timeout=(timeout, timeout),
+            stream=True,
             allow_redirects=False,
-            proxies=proxies,
+            proxies={} if bypass else self._proxies,
         )
         with response:
-            body = self._read_body(response)
+            body = _read_body(response)
         return HttpResponse(
             status=response.status_code,
             headers={name.lower(): value for name, value in response.headers.items()},
             body=body,
         )
 
-    def _read_body(self, response: requests.Response) -> bytes:
-        """The body, decoded (gzip, deflate), refused past `MAX_BODY_BYTES` of decoded bytes."""
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(_CHUNK_BYTES):
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                host = urlsplit(response.url).hostname or "?"
-                raise ProviderError(
-                    Reason.PARSE,
-                    f"host {host}: response body larger than {MAX_BODY_BYTES} bytes",
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+
+def _read_body(response: requests.Response) -> bytes:
+    """The body, decoded (gzip, deflate), refused past `MAX_BODY_BYTES` of decoded bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(_CHUNK_BYTES):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            host = urlsplit(response.url).hostname or "?"
+            raise ProviderError(
+                Reason.PARSE, f"host {host}: response body larger than {MAX_BODY_BYTES} bytes"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _tls_context() -> ssl.SSLContext:
     """Verification against the CA bundle the environment names (as requests and curl read
-    it), else certifi's; loaded once, not on every new connection."""
+    it), else certifi's; loaded once, not on every new connection. Its sockets register their
+    TLS handshake with the call in progress, so the watchdog can cut a slow one."""
     bundle = (
         os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
     )
@@ -159,6 +154,7 @@ def _tls_context() -> ssl.SSLContext:
         context.load_verify_locations(capath=bundle)
     else:
         context.load_verify_locations(cafile=bundle)
+    context.sslsocket_class = _DeadlineSSLSocket
     return context
 
 
@@ -207,55 +203,53 @@ def _innermost(error: BaseException) -> BaseException:
         error = inner
 
 
-class _NoCookies(requests.cookies.RequestsCookieJar):
-    """Stores no cookie and sends none (a balance call carries its credentials itself), and
-    spends no time parsing them."""
-
-    def set_cookie(self, cookie: http.cookiejar.Cookie, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        pass
-
-    def add_cookie_header(self, request: Any) -> None:
-        pass
-
-
 # -- deadlines ------------------------------------------------------------------------------
 
 
 class _Call:
-    """One call's deadline and the connections it used; `expire` shuts them down."""
+    """One call's deadline and the sockets it uses; `expire` shuts them down."""
 
-    __slots__ = ("connections", "deadline", "done", "expired", "lock")
+    __slots__ = ("deadline", "done", "expired", "lock", "users")
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
         self.lock = threading.Lock()
-        self.connections: list[_Guarded] = []
+        # Connections (whose socket may change: TCP, then TLS) and sockets in a TLS handshake.
+        self.users: list[_DeadlineConnection | ssl.SSLSocket] = []
         self.done = False
         self.expired = False
 
-    def claim(self, connection: _Guarded) -> None:
+    def use(self, user: _DeadlineConnection | ssl.SSLSocket) -> None:
         with self.lock:
-            connection.owner = self
-            self.connections.append(connection)
-            if self.expired:  # the deadline passed before this connection was made
-                connection.cut()
+            if isinstance(user, _DeadlineConnection):
+                user.call = self
+            self.users.append(user)
+            if self.expired:  # the deadline passed before this one was in use
+                _cut(user)
 
     def expire(self) -> None:
         with self.lock:
             if self.done:
                 return
             self.expired = True
-            for connection in self.connections:
-                if connection.owner is self:  # not since handed to another call by the pool
-                    connection.cut()
+            for user in self.users:
+                # A connection may since serve another call (the pool hands it on).
+                if not isinstance(user, _DeadlineConnection) or user.call is self:
+                    _cut(user)
 
     def finish(self) -> None:
         with self.lock:
             self.done = True
-            self.connections.clear()
+            self.users.clear()
+
+
+def _cut(user: _DeadlineConnection | ssl.SSLSocket) -> None:
+    sock = user.sock if isinstance(user, _DeadlineConnection) else user
+    if sock is not None and sock.fileno() >= 0:
+        # socket.socket's own shutdown: SSLSocket's would also drop its TLS state under the
+        # thread that is using it.
+        with contextlib.suppress(OSError):  # closed meanwhile, or never connected
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 class _Local(threading.local):
@@ -265,115 +259,113 @@ class _Local(threading.local):
 _current = _Local()
 
 
+def _use_in_current_call(user: _DeadlineConnection | ssl.SSLSocket) -> None:
+    call = _current.call
+    if call is not None:
+        call.use(user)
+
+
 class _Watchdog:
-    """One thread that expires each call at its deadline."""
+    """One thread that expires each call in flight at its deadline."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, _Call]] = []
-        self._order = itertools.count()
-        self._wake = threading.Condition()
+        self._calls: set[_Call] = set()
+        self._changed = threading.Condition()
+        self._next_wake = float("inf")
         self._thread: threading.Thread | None = None
-        self._purge_at = 64
 
     def watch(self, call: _Call) -> None:
-        with self._wake:
-            if len(self._heap) >= self._purge_at:
-                # Finished calls wait in the heap for their deadlines: drop them now and then,
-                # so a thousand calls a scrape keep no thousand objects alive.
-                self._heap = [entry for entry in self._heap if not entry[2].done]
-                heapq.heapify(self._heap)
-                self._purge_at = max(64, 2 * len(self._heap))
-            heapq.heappush(self._heap, (call.deadline, next(self._order), call))
+        with self._changed:
+            self._calls.add(call)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="deadline", daemon=True)
                 self._thread.start()
-            if self._heap[0][2] is call:
-                self._wake.notify()
+            if call.deadline < self._next_wake:
+                self._changed.notify()
+
+    def forget(self, call: _Call) -> None:
+        with self._changed:
+            self._calls.discard(call)
+
+    def expire_all(self) -> None:
+        with self._changed:
+            calls = list(self._calls)
+        for call in calls:
+            call.expire()
 
     def _run(self) -> None:
         while True:
-            with self._wake:
-                while not self._heap or self._heap[0][0] > time.monotonic():
-                    self._wake.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
-                _, _, call = heapq.heappop(self._heap)
-            call.expire()
+            with self._changed:
+                now = time.monotonic()
+                expired = [call for call in self._calls if call.deadline <= now]
+                self._calls.difference_update(expired)
+                self._next_wake = min((call.deadline for call in self._calls), default=float("inf"))
+                if not expired:
+                    self._changed.wait(None if not self._calls else self._next_wake - now)
+                    continue
+            for call in expired:
+                call.expire()
 
 
-class _Guarded(HTTPConnection):
-    """A connection the watchdog can cut: it keeps a duplicate of its socket's descriptor
-    (shutting that down ends the connection even mid-TLS-handshake, when the connection has
-    no socket of its own yet) and tells the call in progress that it is in use."""
+class _DeadlineConnection(HTTPConnection):
+    """A connection that tells the call in progress it is in use, whether it connects now
+    (plain HTTP connects inside `request`) or is reused."""
 
-    owner: _Call | None = None
-    _handle: socket.socket | None = None
+    call: _Call | None = None  # the call it serves now
 
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        self._handle = sock.dup()
-        self._claim()
-        return sock
+    def connect(self) -> None:
+        _use_in_current_call(self)
+        super().connect()
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        self._claim()
+        _use_in_current_call(self)
         super().request(*args, **kwargs)
 
-    def close(self) -> None:
-        super().close()
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            handle.close()
 
-    def cut(self) -> None:
-        handle = self._handle
-        if handle is not None:
-            with contextlib.suppress(OSError):  # closed meanwhile, or never connected
-                handle.shutdown(socket.SHUT_RDWR)
-
-    def _claim(self) -> None:
-        call = _current.call
-        if call is not None:
-            call.claim(self)
-
-
-class _GuardedHTTPS(_Guarded, HTTPSConnection):
+class _DeadlineHTTPSConnection(_DeadlineConnection, HTTPSConnection):
     pass
 
 
-class _GuardedPool(HTTPConnectionPool):
-    ConnectionCls = _Guarded
+class _DeadlineSSLSocket(ssl.SSLSocket):
+    """During its handshake the connection's TCP socket is already handed over to this one,
+    so this one registers itself to be cut."""
+
+    def do_handshake(self, block: bool = False) -> None:
+        _use_in_current_call(self)
+        super().do_handshake(block)
 
 
-class _GuardedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _GuardedHTTPS
+class _DeadlinePool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineConnection
 
 
-_POOLS = {"http": _GuardedPool, "https": _GuardedHTTPSPool}
+class _DeadlineHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
 
 
-class _GuardedAdapter(requests.adapters.HTTPAdapter):
-    """requests' adapter with connections the watchdog can cut, one TLS context that always
-    verifies, and no retries."""
+_POOLS = {"http": _DeadlinePool, "https": _DeadlineHTTPSPool}
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter with the connections above, one TLS context that always verifies,
+    and no retries (the default `max_retries`)."""
 
     def __init__(self, tls: ssl.SSLContext, pool_maxsize: int) -> None:
         self._tls = tls
-        super().__init__(pool_connections=16, pool_maxsize=pool_maxsize)
-
-    def build_connection_pool_key_attributes(
-        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
-    ) -> Any:
-        host, _ = super().build_connection_pool_key_attributes(request, True, None)
-        return host, {"cert_reqs": "CERT_REQUIRED", "ssl_context": self._tls}
-
-    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
-        # requests would set the CA file on the pool, and urllib3 load it on every new
-        # connection (tens of milliseconds each); the context above already holds it.
-        conn.cert_reqs = "CERT_REQUIRED"
+        super().__init__(pool_maxsize=pool_maxsize)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
+        super().init_poolmanager(*args, ssl_context=self._tls, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _POOLS
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
-        manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager: PoolManager = super().proxy_manager_for(
+            proxy, ssl_context=self._tls, **proxy_kwargs
+        )
         manager.pool_classes_by_scheme = _POOLS
         return manager
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        # requests would give each pool the CA file, and urllib3 load it again on every new
+        # connection; the context above already holds it and always verifies.
+        conn.cert_reqs = "CERT_REQUIRED"

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from urllib3.exceptions import InvalidHeader
 from urllib3.util import Retry
 
+from sms_balance_exporter.politeness import MAX_IN_FLIGHT
 from sms_balance_exporter.providers.base import (
     Balance,
     HttpRequest,
@@ -32,10 +33,14 @@ _RETRY = Retry(0, retry_after_max=int(MAX_RETRY_AFTER_SECONDS))
 
 
 class UpstreamClient:
-    """Balance queries over one `Transport` (thread-safe, shared by all workers)."""
+    """Balance queries over one `Transport` (thread-safe, shared by the query threads)."""
 
-    def __init__(self) -> None:
-        self.transport = Transport()
+    def __init__(self, pool_size: int = MAX_IN_FLIGHT) -> None:
+        self.transport = Transport(pool_size)
+
+    def close(self) -> None:
+        """Cut the calls in flight (at shutdown)."""
+        self.transport.close()
 
     def fetch_balance(
         self, provider: Provider, base_url: str, deadline: float, account: str = ""

@@ -5,6 +5,7 @@ reloads, timeouts counted once, and a bug in a provider module."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import gc
 import logging
 import threading
@@ -120,6 +121,9 @@ class FakeUpstream:
             self._open = True
             self.changed.notify_all()
 
+    def close(self) -> None:
+        self.time_out_all()
+
     def time_out_all(self) -> None:
         with self.changed:
             self._expired = True
@@ -179,13 +183,24 @@ class Scrape:
         return self.snapshots
 
 
-def test_overlapping_scrapes_share_one_call(fake: FakeUpstream, service: BalanceService) -> None:
+def test_overlapping_scrapes_share_one_call(
+    fake: FakeUpstream, service: BalanceService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waiting: list[set[concurrent.futures.Future[Any]]] = []
+    wait = concurrent.futures.wait
+
+    def recording_wait(futures: Any, timeout: float | None = None) -> Any:
+        waiting.append(set(futures))
+        return wait(futures, timeout)
+
+    monkeypatch.setattr(concurrent.futures, "wait", recording_wait)
     a = account("a")
     first = Scrape(service, [a])
     assert fake.wait_for(lambda: fake.total_calls() == 1)
     second = Scrape(service, [a])
-    # The second scrape has joined the query in flight (the service's own record of it).
-    assert wait_until(lambda: len(service._states["a"].waiters) == 2)
+    # Both scrapes wait on the one query in flight.
+    assert wait_until(lambda: len(waiting) == 2)
+    assert waiting[0] == waiting[1]
     fake.answer_all()
     [one], [other] = first.result(), second.result()
     assert fake.total_calls() == 1
@@ -402,6 +417,9 @@ class AnsweringUpstream:
     ) -> Balance:
         self.accounts.append(account)  # named in the debug log of a failed call
         return provider.fetch_balance(base_url, lambda request: HttpResponse(200, {}, b"12"))
+
+    def close(self) -> None:
+        """No call outlives `fetch_balance` here."""
 
 
 def test_a_bug_in_a_provider_module_is_logged_and_blamed_on_the_exporter(

@@ -193,6 +193,8 @@ class Simulator:
     ) -> None:
         self.twins = {twin.provider_id: twin for twin in twins}
         self.accounts: dict[str, SimAccount] = {}
+        # Accounts by what a request can name them by: its provider and credentials.
+        self._by_credentials: dict[tuple[str, frozenset[tuple[str, str]]], SimAccount] = {}
         for account in accounts:
             self.add(account)
         self._lock = threading.Lock()
@@ -219,6 +221,8 @@ class Simulator:
         if account.provider not in self.twins:
             raise ValueError(f"no simulated provider {account.provider!r}")
         self.accounts[account.name] = account
+        key = (account.provider, frozenset(account.credentials.items()))
+        self._by_credentials.setdefault(key, account)  # the first of twins answers, as listed
         return account
 
     def set_fault(self, name: str, fault: Fault | None) -> None:
@@ -316,10 +320,7 @@ class Simulator:
     def _find(self, provider: str, credentials: dict[str, str] | None) -> SimAccount | None:
         if not credentials:
             return None
-        for account in self.accounts.values():
-            if account.provider == provider and account.credentials == credentials:
-                return account
-        return None
+        return self._by_credentials.get((provider, frozenset(credentials.items())))
 
     def _answer(self, account: SimAccount, twin: Twin, handler: _Handler) -> None:
         fault = account.fault
