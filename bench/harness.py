@@ -1,5 +1,5 @@
-"""The processes the benchmark parts drive: the simulator and the exporter (ours or the serial
-model), each a real process on loopback; timed HTTP requests; CPU, memory and thread readings.
+"""The processes the benchmark drives: the simulator and the exporters (ours and the
+reference), each a real process on loopback; timed HTTP requests; CPU and memory readings.
 """
 
 from __future__ import annotations
@@ -96,16 +96,6 @@ class _Process:
     def rss_bytes(self) -> int:
         return int(self.ps.memory_info().rss)
 
-    def peak_rss_bytes(self) -> int:
-        """VmHWM: the largest resident set the process has had."""
-        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-        return self.rss_bytes()
-
-    def threads(self) -> int:
-        return int(self.ps.num_threads())
-
     def connections_to(self, port: int) -> int:
         """The process's open TCP sockets to `port` on loopback, whatever their state: a
         call's socket counts until the process closes it."""
@@ -188,7 +178,6 @@ class SimulatorProcess(_Process):
             self.stop()
             raise
         self.url: str = info["url"]
-        self.control_port: int = info["control_port"]
         self.providers: int = info["providers"]  # how many the accounts are spread over
 
     def _first_line(self) -> str:
@@ -200,15 +189,6 @@ class SimulatorProcess(_Process):
             raise BenchError("the simulator printed nothing")
         return str(line)
 
-    def set_latency(self, seconds: float) -> None:
-        result = http_request(self.control_port, f"/latency?seconds={seconds}", method="POST")
-        if result.status != 200:
-            raise BenchError(f"simulator control answered {result.status}")
-
-    def request_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = json.loads(http_request(self.control_port, "/requests").body)
-        return counts
-
     def stop(self) -> None:
         super().stop()
         if self.popen.stdout is not None:
@@ -216,19 +196,21 @@ class SimulatorProcess(_Process):
 
 
 class ExporterProcess(_Process):
-    """`python -m sms_balance_exporter serve`, or with `serial` the one-worker model."""
+    """`python -m sms_balance_exporter serve`, or with `reference_workers` the reference
+    exporter (`reference_exporter.py`) with that many workers."""
 
-    def __init__(self, config: Path, log_path: Path, serial: bool = False) -> None:
+    def __init__(self, config: Path, log_path: Path, reference_workers: int = 0) -> None:
         self.port = free_port()
-        address = f"{HOST}:{self.port}"
-        if serial:
+        if reference_workers:
             command = [
                 sys.executable,
-                str(BENCH_DIR / "serial_exporter.py"),
+                str(BENCH_DIR / "reference_exporter.py"),
                 "--config.file",
                 str(config),
-                "--web.listen-address",
-                address,
+                "--port",
+                str(self.port),
+                "--workers",
+                str(reference_workers),
             ]
         else:
             command = [
@@ -239,27 +221,23 @@ class ExporterProcess(_Process):
                 "--config.file",
                 str(config),
                 "--web.listen-address",
-                address,
+                f"{HOST}:{self.port}",
                 "--log.level",
                 "error",
             ]
         super().__init__(command, log_path)
-        self.serial = serial
 
-    def wait_healthy(self, timeout: float = START_TIMEOUT_SECONDS) -> float:
-        """Poll /-/healthy until it answers 200; return the time.monotonic() it did."""
+    def wait_listening(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
+        """Wait until the process accepts connections (without asking it for anything)."""
         give_up = time.monotonic() + timeout
         while time.monotonic() < give_up:
             try:
-                result = http_request(self.port, "/-/healthy", timeout=5.0)
+                socket.create_connection((HOST, self.port), timeout=1.0).close()
+                return
             except OSError:
                 self.check_alive("the exporter")
-                time.sleep(0.005)
-                continue
-            if result.status == 200:
-                return result.finished
-            raise BenchError(f"/-/healthy answered {result.status}")
-        raise BenchError(f"the exporter was not healthy within {timeout:.0f}s")
+                time.sleep(0.01)
+        raise BenchError(f"the exporter was not listening within {timeout:.0f}s")
 
     def get(self, path: str = "/metrics", headers: dict[str, str] | None = None) -> HttpResult:
         return http_request(self.port, path, headers=headers)

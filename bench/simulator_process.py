@@ -3,11 +3,7 @@
 Starts `sms_balance_exporter.simulator.simulator()` with `--accounts N` accounts (`acct-0000`,
 …) spread round-robin over every built-in provider twin (or the `--providers` given), each
 answering after `--latency` seconds; writes the exporter's config for them to `--config`;
-prints one JSON line (`{"url", "control_port", "pid", "providers"}`) and serves until SIGTERM.
-
-A second small HTTP server on the control port belongs to the benchmark, not to the package's
-simulator: `GET /requests` answers `{account: requests received}`, `POST /latency?seconds=S`
-sets every account's latency.
+prints one JSON line (`{"url", "pid", "providers"}`) and serves until SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,10 +14,8 @@ import os
 import signal
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
@@ -62,38 +56,6 @@ def exporter_config(
     return {"defaults": defaults, "accounts": entries} if defaults else {"accounts": entries}
 
 
-class _ControlHandler(BaseHTTPRequestHandler):
-    disable_nagle_algorithm = True
-    sim: Simulator
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-    def do_GET(self) -> None:
-        if urlsplit(self.path).path != "/requests":
-            self._reply(404, {"error": "not found"})
-            return
-        self._reply(200, {name: self.sim.requests(name) for name in self.sim.accounts})
-
-    def do_POST(self) -> None:
-        parts = urlsplit(self.path)
-        if parts.path != "/latency":
-            self._reply(404, {"error": "not found"})
-            return
-        seconds = float(parse_qs(parts.query)["seconds"][0])
-        for name in self.sim.accounts:
-            self.sim.set_latency(name, seconds)
-        self._reply(200, {"latency": seconds})
-
-    def _reply(self, status: int, payload: Any) -> None:
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
 def _fault(spec: str) -> tuple[Fault, int]:
     name, _, count = spec.partition("=")
     return Fault(name), int(count or 1)
@@ -126,23 +88,16 @@ def main(argv: list[str] | None = None) -> None:
     config = exporter_config(sim, args.timeout, args.min_interval)
     args.config.write_text(yaml.safe_dump(config, sort_keys=False))
 
-    handler = type("ControlHandler", (_ControlHandler,), {"sim": sim})
-    control = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    control.daemon_threads = True
-    threading.Thread(target=control.serve_forever, args=(0.05,), daemon=True).start()
-
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     info = {
         "url": sim.url,
-        "control_port": control.server_address[1],
         "pid": os.getpid(),
         "providers": len({account.provider for account in sim.accounts.values()}),
     }
     print(json.dumps(info), flush=True)
     stop.wait()
-    control.shutdown()
     sim.stop()
 
 
